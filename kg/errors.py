@@ -1,0 +1,33 @@
+"""Domain errors: the library raises these, the CLI turns them into one clear message and an exit code."""
+
+from __future__ import annotations
+
+
+class KgError(Exception):
+    """Base of every error kg reports to a user (exit code 1 unless a subclass says otherwise)."""
+
+    exit_code = 1
+
+
+class RecordError(KgError):
+    """A record file is malformed: the message names file, line, field and the fix."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = problems[:20]
+        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__("\n".join(shown) + more)
+
+
+class SourceError(KgError):
+    """A source text is missing, altered (checksum) or does not match a record's span."""
+
+
+class ShapesError(KgError):
+    """The graph violates the SHACL shapes (exit code 1, like pySHACL)."""
+
+
+class InputError(KgError):
+    """A file a user gave cannot be read or parsed (exit code 2, like a usage error)."""
+
+    exit_code = 2

@@ -1,0 +1,538 @@
+"""Curated record files (data/records/*.yaml) → validated dataclasses.
+
+Every problem is reported with file, line and field, and the fix where there is an obvious one; see
+docs/records.md for the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .errors import RecordError
+from .namespaces import COMPARATORS, KINDS
+from .vocab import Vocab, load_vocab
+from .yamlio import LineDict, load_yaml
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+MAX_VALUE = Decimal("1e18")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    kind: str
+    value: Decimal
+    unit: str
+    comparators: tuple[str, ...]
+    as_written: str
+    span: Span
+    year: int
+    note: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    goal: str
+    label: str
+    label_en: str | None
+    category: str
+    districts: tuple[str, ...]
+    facilities: tuple[str, ...]
+    span: Span
+    statements: tuple[Statement, ...]
+    year: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    label: str
+    label_en: str | None
+    parent: str | None
+    ordinal: int | None
+    span: Span
+    year: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Facility:
+    id: str
+    label: str
+    label_en: str | None
+    type: str
+    district: str | None
+    span: Span
+    line: int
+
+
+@dataclass(frozen=True)
+class DistrictMention:
+    district: str
+    span: Span
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    slug: str
+    sha256: str
+    chars: int | None
+    title_zh: str
+    title_en: str | None
+    date: str
+    publisher: str
+    city: str
+    year: int
+    reviewed: bool
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record file: one source document and everything curated from it."""
+
+    path: Path
+    document: Document
+    goals: tuple[Goal, ...]
+    measures: tuple[Measure, ...]
+    facilities: tuple[Facility, ...]
+    district_mentions: tuple[DistrictMention, ...]
+
+    def spans(self):
+        """(kind, id, span, line) of every anchored item, for source checks."""
+        for g in self.goals:
+            yield "goal", g.id, g.span, g.line
+        for m in self.measures:
+            yield "measure", m.id, m.span, m.line
+            for s in m.statements:
+                yield "statement", s.id, s.span, s.line
+        for f in self.facilities:
+            yield "facility", f.id, f.span, f.line
+        for d in self.district_mentions:
+            yield "district", d.district, d.span, d.line
+
+
+@dataclass(frozen=True)
+class Corpus:
+    records: tuple[Record, ...]
+    vocab: Vocab = field(repr=False)
+
+    def facilities(self) -> dict[str, Facility]:
+        """Facilities by id across all records (the first definition wins; they were checked equal)."""
+        out: dict[str, Facility] = {}
+        for r in self.records:
+            for f in r.facilities:
+                out.setdefault(f.id, f)
+        return out
+
+
+TOP_KEYS = {"document", "goals", "measures", "facilities", "district_mentions"}
+DOC_KEYS = {"id", "slug", "sha256", "chars", "title", "date", "publisher", "city", "year", "reviewed"}
+GOAL_KEYS = {"id", "label", "label_en", "parent", "ordinal", "span", "year", "reviewed"}
+MEASURE_KEYS = {"id", "goal", "label", "label_en", "category", "districts", "facilities", "span",
+                "statements", "year", "reviewed", "note"}
+STATEMENT_KEYS = {"id", "kind", "value", "unit", "comparator", "as_written", "span", "year", "note",
+                  "reviewed"}
+FACILITY_KEYS = {"id", "label", "label_en", "type", "district", "span", "reviewed"}
+MENTION_KEYS = {"district", "span", "reviewed"}
+
+
+class _Checker:
+    """Collects every problem of one file, so a curator sees them all at once."""
+
+    def __init__(self, path: Path, vocab: Vocab):
+        self.path = path
+        self.vocab = vocab
+        self.problems: list[str] = []
+
+    def problem(self, line: int, where: str, message: str) -> None:
+        self.problems.append(f"{self.path}:{line}: {where}: {message}")
+
+    def mapping(self, node: Any, where: str, allowed: set[str], required: tuple[str, ...], line: int) -> bool:
+        if not isinstance(node, dict):
+            self.problem(line, where, f"expected a mapping, got {type(node).__name__}")
+            return False
+        ok = True
+        for key in node:
+            if key not in allowed:
+                hint = _closest(str(key), allowed)
+                self.problem(_line(node, key), f"{where}.{key}", "unknown field" + hint)
+                ok = False
+        for key in required:
+            if key not in node or node[key] is None:
+                self.problem(_line(node), f"{where}.{key}", "required field is missing")
+                ok = False
+        return ok
+
+    def text(self, node: dict, key: str, where: str, *, required: bool = True, max_len: int = 80) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem(_line(node, key), f"{where}.{key}", f"expected text, got {type(value).__name__}")
+            return None
+        value = str(value).strip()
+        if required and not value:
+            self.problem(_line(node, key), f"{where}.{key}", "must not be empty")
+        if len(value) > max_len:
+            self.problem(_line(node, key), f"{where}.{key}",
+                         f"{len(value)} characters; keep it under {max_len} (short titles and facts only, "
+                         "never the source's sentences)")
+        return value
+
+    def ident(self, node: dict, key: str, where: str, pattern: re.Pattern = ID_RE) -> str | None:
+        value = self.text(node, key, where)
+        if value is not None and not pattern.match(value):
+            self.problem(_line(node, key), f"{where}.{key}",
+                         f"{value!r} is not a valid id: use lowercase letters, digits and '-'")
+        return value
+
+    def integer(self, node: dict, key: str, where: str, lo: int, hi: int) -> int | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(_line(node, key), f"{where}.{key}", f"expected a whole number, got {value!r}")
+            return None
+        if not lo <= value <= hi:
+            self.problem(_line(node, key), f"{where}.{key}", f"{value} is outside {lo}–{hi}")
+            return None
+        return value
+
+    def span(self, node: dict, where: str, chars: int | None) -> Span | None:
+        value = node.get("span")
+        line = _line(node, "span")
+        if value is None:
+            self.problem(_line(node), f"{where}.span", "required field is missing: [start, end] offsets")
+            return None
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+            self.problem(line, f"{where}.span", f"expected [start, end] as two whole numbers, got {value!r}")
+            return None
+        start, end = value
+        if start < 0 or end <= start:
+            self.problem(line, f"{where}.span", f"[{start}, {end}] is empty or negative: need 0 <= start < end")
+            return None
+        if chars is not None and end > chars:
+            self.problem(line, f"{where}.span", f"[{start}, {end}] runs past the end of the text ({chars} chars)")
+            return None
+        return Span(start, end)
+
+    def district(self, name: Any, city: str, line: int, where: str) -> str | None:
+        gaz = self.vocab.gazetteers.get(city)
+        if gaz is None:
+            return None  # reported once at document level
+        if not isinstance(name, str) or gaz.lookup(name) is None:
+            self.problem(line, where, f"unknown district {name!r}; known: {gaz.known()}")
+            return None
+        return gaz.lookup(name).key
+
+    def decimal(self, node: dict, where: str) -> Decimal | None:
+        raw = node.get("value")
+        line = _line(node, "value")
+        if isinstance(raw, bool) or raw is None or not isinstance(raw, int | float | str):
+            self.problem(line, f"{where}.value", f"expected a number, got {raw!r}")
+            return None
+        try:
+            value = Decimal(str(raw).replace(",", "").strip())
+        except InvalidOperation:
+            self.problem(line, f"{where}.value",
+                         f"{raw!r} is not a number; write the normalised value, e.g. 30000 for 3万")
+            return None
+        if not value.is_finite() or abs(value) >= MAX_VALUE:
+            self.problem(line, f"{where}.value", f"{raw!r} is not a finite number below 10^18")
+            return None
+        return value
+
+
+def _line(node: Any, key: str | None = None) -> int:
+    if isinstance(node, LineDict):
+        return node.line_of(key) if key else node.line
+    return 0
+
+
+def _closest(word: str, choices) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else f" (allowed: {', '.join(sorted(choices))})"
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def parse_record(path: Path, data: Any, vocab: Vocab) -> Record:
+    """Validate one parsed record file; raise RecordError listing every problem found."""
+    c = _Checker(path, vocab)
+    if not isinstance(data, dict):
+        raise RecordError([f"{path}:1: expected a mapping with `document:`, `goals:`, `measures:` …"])
+    c.mapping(data, "file", TOP_KEYS, ("document",), 1)
+    doc = _parse_document(c, data.get("document"), path)
+    if c.problems or doc is None:
+        raise RecordError(c.problems or [f"{path}:1: document: could not be read"])
+
+    goals = _parse_goals(c, data.get("goals"), doc)
+    facilities = _parse_facilities(c, data.get("facilities"), doc)
+    measures = _parse_measures(c, data.get("measures"), doc, {g.id for g in goals})
+    mentions = []
+    for i, m in enumerate(_as_list(data.get("district_mentions"))):
+        where = f"district_mentions[{i}]"
+        if c.mapping(m, where, MENTION_KEYS, ("district", "span"), _line(data, "district_mentions")):
+            key = c.district(m["district"], doc.city, _line(m, "district"), f"{where}.district")
+            span = c.span(m, where, doc.chars)
+            if key and span:
+                mentions.append(DistrictMention(key, span, _line(m)))
+
+    ids: dict[str, int] = {}
+    for kind, items in (("goal", goals), ("measure", measures)):
+        for item in items:
+            if item.id in ids:
+                c.problem(item.line, f"{kind} {item.id}", f"duplicate id (first used on line {ids[item.id]})")
+            ids.setdefault(item.id, item.line)
+    stmt_ids: dict[str, int] = {}
+    for m in measures:
+        for s in m.statements:
+            if s.id in stmt_ids:
+                c.problem(s.line, f"statement {s.id}", f"duplicate id (first used on line {stmt_ids[s.id]})")
+            stmt_ids.setdefault(s.id, s.line)
+    _check_goal_tree(c, goals)
+    if c.problems:
+        raise RecordError(c.problems)
+    return Record(path, doc, tuple(goals), tuple(measures), tuple(facilities), tuple(mentions))
+
+
+def _parse_document(c: _Checker, node: Any, path: Path) -> Document | None:
+    where = "document"
+    if not c.mapping(node, where, DOC_KEYS, ("id", "slug", "sha256", "title", "date", "publisher", "city",
+                                              "year"), 1):
+        return None
+    doc_id = c.ident(node, "id", where, DOC_ID_RE)
+    slug = c.ident(node, "slug", where)
+    sha = c.text(node, "sha256", where)
+    if sha is not None and not SHA_RE.match(sha):
+        c.problem(_line(node, "sha256"), f"{where}.sha256", "expected 64 lowercase hex digits (sha256sum FILE)")
+    title = node.get("title")
+    if not isinstance(title, dict) or "zh" not in title:
+        c.problem(_line(node, "title"), f"{where}.title", "expected {zh: …, en: …}")
+        title = {"zh": ""}
+    date = str(node.get("date"))
+    if not DATE_RE.match(date):
+        c.problem(_line(node, "date"), f"{where}.date", f"{date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    city = c.text(node, "city", where)
+    if city is not None and city not in c.vocab.gazetteers:
+        c.problem(_line(node, "city"), f"{where}.city",
+                  f"no gazetteer data/gazetteer/{city}.yaml; known cities: {', '.join(c.vocab.gazetteers)}")
+    year = c.integer(node, "year", where, 1949, 2100)
+    chars = c.integer(node, "chars", where, 1, 10**9)
+    reviewed = node.get("reviewed", False)
+    if not isinstance(reviewed, bool):
+        c.problem(_line(node, "reviewed"), f"{where}.reviewed", "expected true or false")
+    if doc_id and path.stem != doc_id:
+        c.problem(_line(node, "id"), f"{where}.id", f"{doc_id!r} differs from the file name; name the file {doc_id}.yaml")
+    if c.problems:
+        return None
+    return Document(doc_id, slug, sha, chars, str(title["zh"]), title.get("en"), date,
+                    c.text(node, "publisher", where), city, year, bool(reviewed))
+
+
+def _parse_goals(c: _Checker, nodes: Any, doc: Document) -> list[Goal]:
+    goals = []
+    if nodes is not None and not isinstance(nodes, list):
+        c.problem(0, "goals", "expected a list")
+        return goals
+    for i, g in enumerate(_as_list(nodes)):
+        where = f"goals[{i}]"
+        if not c.mapping(g, where, GOAL_KEYS, ("id", "label", "span"), 0):
+            continue
+        where = f"goal {g.get('id')}"
+        gid, label = c.ident(g, "id", where), c.text(g, "label", where, max_len=30)
+        span = c.span(g, where, doc.chars)
+        parent = g.get("parent")
+        ordinal = c.integer(g, "ordinal", where, 0, 10000)
+        year = c.integer(g, "year", where, 1949, 2100) or doc.year
+        if gid and label and span:
+            goals.append(Goal(gid, label, c.text(g, "label_en", where, required=False), parent, ordinal,
+                              span, year, _line(g)))
+    return goals
+
+
+def _check_goal_tree(c: _Checker, goals: list[Goal]) -> None:
+    by_id = {g.id: g for g in goals}
+    for g in goals:
+        if g.parent is not None and g.parent not in by_id:
+            c.problem(g.line, f"goal {g.id}.parent", f"no goal with id {g.parent!r} in this file{_closest(str(g.parent), by_id)}")
+    for g in goals:  # cycles
+        seen, cur = {g.id}, g
+        while cur.parent in by_id:
+            cur = by_id[cur.parent]
+            if cur.id in seen:
+                c.problem(g.line, f"goal {g.id}.parent", "goals form a cycle")
+                break
+            seen.add(cur.id)
+
+
+def _parse_facilities(c: _Checker, nodes: Any, doc: Document) -> list[Facility]:
+    out = []
+    for i, f in enumerate(_as_list(nodes)):
+        where = f"facilities[{i}]"
+        if not c.mapping(f, where, FACILITY_KEYS, ("id", "label", "type", "span"), 0):
+            continue
+        where = f"facility {f.get('id')}"
+        fid, label = c.ident(f, "id", where), c.text(f, "label", where, max_len=30)
+        ftype = f.get("type")
+        if ftype not in c.vocab.facility_types:
+            c.problem(_line(f, "type"), f"{where}.type",
+                      f"unknown facility type {ftype!r}{_closest(str(ftype), c.vocab.facility_types)}; "
+                      "add it to data/vocab/facility-types.yaml")
+        district = None
+        if f.get("district") is not None:
+            district = c.district(f["district"], doc.city, _line(f, "district"), f"{where}.district")
+        span = c.span(f, where, doc.chars)
+        if fid and label and span and ftype in c.vocab.facility_types:
+            out.append(Facility(fid, label, c.text(f, "label_en", where, required=False), ftype, district,
+                                span, _line(f)))
+    return out
+
+
+def _parse_measures(c: _Checker, nodes: Any, doc: Document, goal_ids: set[str]) -> list[Measure]:
+    out = []
+    for i, m in enumerate(_as_list(nodes)):
+        where = f"measures[{i}]"
+        if not c.mapping(m, where, MEASURE_KEYS, ("id", "goal", "label", "category", "span"), 0):
+            continue
+        where = f"measure {m.get('id')}"
+        mid, label = c.ident(m, "id", where), c.text(m, "label", where, max_len=30)
+        goal = m.get("goal")
+        if goal not in goal_ids:
+            c.problem(_line(m, "goal"), f"{where}.goal", f"no goal with id {goal!r} in this file{_closest(str(goal), goal_ids)}")
+        cat = m.get("category")
+        if cat not in c.vocab.categories:
+            c.problem(_line(m, "category"), f"{where}.category",
+                      f"unknown category {cat!r}{_closest(str(cat), c.vocab.categories)}; "
+                      "add it to data/vocab/categories.yaml")
+        districts = []
+        for name in _as_list(m.get("districts")):
+            key = c.district(name, doc.city, _line(m, "districts"), f"{where}.districts")
+            if key and key not in districts:
+                districts.append(key)
+        facilities = _as_list(m.get("facilities"))
+        for f in facilities:
+            if not isinstance(f, str) or not ID_RE.match(f):
+                c.problem(_line(m, "facilities"), f"{where}.facilities", f"{f!r} is not a facility id")
+        year = c.integer(m, "year", where, 1949, 2100) or doc.year
+        span = c.span(m, where, doc.chars)
+        statements = []
+        for j, s in enumerate(_as_list(m.get("statements"))):
+            st = _parse_statement(c, s, f"{where}.statements[{j}]", f"{mid}-{j + 1}", doc, year,
+                                  _line(m, "statements"))
+            if st:
+                statements.append(st)
+        if mid and label and span:
+            out.append(Measure(mid, goal, label, c.text(m, "label_en", where, required=False), cat,
+                               tuple(districts), tuple(facilities), span, tuple(statements), year, _line(m)))
+    return out
+
+
+def _parse_statement(c: _Checker, s: Any, where: str, default_id: str, doc: Document, year: int,
+                     line: int) -> Statement | None:
+    if not c.mapping(s, where, STATEMENT_KEYS, ("kind", "value", "unit", "comparator", "as_written", "span"), line):
+        return None
+    sid = c.ident(s, "id", where) if "id" in s else default_id
+    kind = s.get("kind")
+    if kind not in KINDS:
+        c.problem(_line(s, "kind"), f"{where}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    value = c.decimal(s, where)
+    unit = s.get("unit")
+    if unit not in c.vocab.units:
+        c.problem(_line(s, "unit"), f"{where}.unit",
+                  f"unknown unit {unit!r}{_closest(str(unit), c.vocab.units)}; add it to data/vocab/units.yaml")
+    comparators = _as_list(s.get("comparator"))
+    for comp in comparators:
+        if comp not in COMPARATORS:
+            c.problem(_line(s, "comparator"), f"{where}.comparator",
+                      f"{comp!r} is not one of {', '.join(COMPARATORS)}")
+    as_written = c.text(s, "as_written", where, max_len=30)
+    span = c.span(s, where, doc.chars)
+    st_year = c.integer(s, "year", where, 1949, 2100) or year
+    note = c.text(s, "note", where, required=False, max_len=60)
+    if sid and kind in KINDS and value is not None and unit in c.vocab.units and as_written and span \
+            and comparators and all(x in COMPARATORS for x in comparators):
+        return Statement(sid, kind, value, unit, tuple(comparators), as_written, span, st_year, note, _line(s))
+    return None
+
+
+def load_record(path: Path, vocab: Vocab | None = None) -> Record:
+    """Load and validate one record file."""
+    return parse_record(path, load_yaml(path), vocab or load_vocab())
+
+
+def load_records(records_dir: Path = paths.RECORDS, vocab: Vocab | None = None) -> Corpus:
+    """Load every *.yaml in a directory (sorted, so builds are deterministic) and check them together."""
+    vocab = vocab or load_vocab()
+    if not records_dir.is_dir():
+        raise RecordError([f"{records_dir}: no such directory; pass --records DIR with the record files"])
+    files = sorted(records_dir.glob("*.yaml"))
+    if not files:
+        raise RecordError([f"{records_dir}: no *.yaml record files found"])
+    problems: list[str] = []
+    records = []
+    for path in files:
+        try:
+            records.append(load_record(path, vocab))
+        except RecordError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise RecordError(problems)
+    problems.extend(_cross_check(records))
+    if problems:
+        raise RecordError(problems)
+    return Corpus(tuple(records), vocab)
+
+
+def _cross_check(records: list[Record]) -> list[str]:
+    """Checks that span files: unique document ids/slugs, consistent facilities, resolvable facility refs."""
+    problems = []
+    slugs: dict[str, Path] = {}
+    facilities: dict[str, tuple[Facility, Path]] = {}
+    for r in records:
+        if r.document.slug in slugs:
+            problems.append(f"{r.path}: document.slug: {r.document.slug!r} is already used by {slugs[r.document.slug]}")
+        slugs.setdefault(r.document.slug, r.path)
+        for f in r.facilities:
+            if f.id in facilities:
+                other, where = facilities[f.id]
+                if where == r.path:
+                    problems.append(f"{r.path}:{f.line}: facility {f.id}: duplicate id (first on line {other.line})")
+                elif (other.label, other.type) != (f.label, f.type):
+                    problems.append(f"{r.path}:{f.line}: facility {f.id}: defined in {where} as "
+                                    f"{other.label}/{other.type}; use the same label and type or another id")
+            else:
+                facilities[f.id] = (f, r.path)
+    for r in records:
+        for m in r.measures:
+            for fid in m.facilities:
+                if fid not in facilities:
+                    problems.append(f"{r.path}:{m.line}: measure {m.id}.facilities: no facility with id {fid!r}"
+                                    f"{_closest(fid, facilities)}")
+    return problems

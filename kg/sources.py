@@ -1,0 +1,81 @@
+"""Source texts: find them, check they are the texts the records were made from, check every span.
+
+The repo never stores the texts; when they are present the build verifies each record against them and
+attaches the exact (short) quotes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SourceError
+from .records import Corpus, Record
+
+
+@dataclass(frozen=True)
+class SourceText:
+    doc_id: str
+    path: Path
+    text: str
+    sha256: str
+
+
+def read_source(path: Path) -> SourceText:
+    """Read one source text (UTF-8, code points as stored) and fingerprint its bytes."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise SourceError(f"{path}: cannot read source text: {e.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SourceError(f"{path}: not UTF-8 at byte {e.start}; convert it (e.g. iconv -f GBK -t UTF-8)") from None
+    return SourceText(path.stem, path, text, hashlib.sha256(data).hexdigest())
+
+
+def load_sources(sources_dir: Path, corpus: Corpus) -> dict[str, SourceText]:
+    """The source text of every record's document, checked against the records.
+
+    A record whose text is absent from the directory is built without quotes; a text that is present but
+    differs (checksum) or does not match a span is an error naming the record.
+    """
+    if not sources_dir.is_dir():
+        raise SourceError(f"{sources_dir}: no such directory of source texts (--sources DIR)")
+    out: dict[str, SourceText] = {}
+    problems: list[str] = []
+    for record in corpus.records:
+        path = sources_dir / f"{record.document.id}.txt"
+        if not path.exists():
+            continue
+        src = read_source(path)
+        problems.extend(check_record(record, src))
+        out[record.document.id] = src
+    if problems:
+        raise SourceError("\n".join(problems[:30]) + (f"\n… and {len(problems) - 30} more" if len(problems) > 30 else ""))
+    return out
+
+
+def check_record(record: Record, src: SourceText) -> list[str]:
+    """Every problem between one record and its text: checksum, length, spans, numbers as written."""
+    doc = record.document
+    where = record.path
+    if src.sha256 != doc.sha256:
+        return [f"{where}: document.sha256 is {doc.sha256[:12]}… but {src.path} hashes to {src.sha256[:12]}…: "
+                "the text changed; re-check the record's offsets and update sha256"]
+    problems = []
+    n = len(src.text)
+    if doc.chars is not None and doc.chars != n:
+        problems.append(f"{where}: document.chars is {doc.chars} but the text has {n} code points")
+    for kind, item_id, span, line in record.spans():
+        if span.end > n:
+            problems.append(f"{where}:{line}: {kind} {item_id}: span [{span.start}, {span.end}] is outside the "
+                            f"text ({n} code points)")
+    for m in record.measures:
+        for s in m.statements:
+            if s.span.end <= n and s.as_written not in src.text[s.span.start:s.span.end]:
+                problems.append(f"{where}:{s.line}: statement {s.id}: span [{s.span.start}, {s.span.end}] is "
+                                f"{src.text[s.span.start:s.span.end][:30]!r}, which does not contain "
+                                f"as_written {s.as_written!r}; fix the offsets")
+    return problems
