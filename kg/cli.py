@@ -112,5 +112,81 @@ def validate(file: Path | None, records_dir: Path) -> None:
     click.echo(f"conforms: {len(graph)} triples, 0 violations")
 
 
+@cli.command(name="export")
+@click.option("--format", "fmt", required=True, metavar="FORMAT",
+              help="turtle, nt, jsonld, rdfxml, trig, graphml or csv.")
+@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="RDF file to convert (Turtle, N-Triples, RDF/XML, JSON-LD). Default: a fresh build of the records.")
+@click.option("--out", default="-", show_default=True, help="File to write (atomically), or - for standard output.")
+@records_option
+@sources_option
+@handle_errors
+def export_cmd(fmt: str, graph_file: Path | None, out: str, records_dir: Path, sources_dir: Path | None) -> None:
+    """Write the graph in one export format (byte-identical for the same graph).
+
+    \b
+    Example:
+      kg export --format jsonld --out shenyang.jsonld
+      kg export --format csv --graph exports/shenyang.ttl > statements.csv
+    """
+    from .export import FORMATS, write_atomic
+    from .formats import export_graph
+    from .pipeline import build as run_build
+    from .validate import load_rdf
+
+    if fmt not in FORMATS:
+        raise click.BadParameter(f"{fmt!r}; choose one of: {', '.join(sorted(FORMATS))}", param_hint="--format")
+    if graph_file:
+        graph = load_rdf(graph_file)
+    else:
+        graph = run_build(records_dir, sources_dir=sources_dir or paths.default_sources()).graph
+    data = export_graph(fmt, graph)
+    if out == "-":
+        click.get_binary_stream("stdout").write(data)
+    else:
+        write_atomic(Path(out), data)
+        click.echo(f"wrote {out} ({len(data)} bytes, {fmt})", err=True)
+
+
+@cli.command()
+@click.option("--exports", "exports_dir", type=click.Path(file_okay=False, path_type=Path), default=paths.EXPORTS,
+              show_default=True, help="Directory of export files to describe.")
+@click.option("--site-url", default=None,
+              help="Public base URL: files at <URL>exports/<file>, SPARQL at <URL>sparql. "
+                   "Default: $KG_SITE_URL, else site_url in data/catalog.yaml (http://127.0.0.1:8000/).")
+@click.option("--out", default=None, help="File to write, or - for standard output. Default: EXPORTS/catalog.ttl.")
+@click.option("--check", is_flag=True, help="Also validate against the DCAT-AP 3 shapes (exit 1 on violations).")
+@handle_errors
+def catalog(exports_dir: Path, site_url: str | None, out: str | None, check: bool) -> None:
+    """Write the DCAT-AP 3 + VoID description (catalog.ttl) of an exports directory.
+
+    `kg build` writes it too; run this to describe files published under another URL.
+
+    \b
+    Example:
+      kg catalog --site-url https://data.example.org/shenyang/ --check
+    """
+    from rdflib import Graph
+
+    from .catalog import CATALOG_FILE, catalog_for_directory, validate_catalog
+    from .export import write_atomic
+
+    data = catalog_for_directory(exports_dir, site=site_url)
+    target = out or str(exports_dir / CATALOG_FILE)
+    if target == "-":
+        click.get_binary_stream("stdout").write(data)
+    else:
+        write_atomic(Path(target), data)
+        click.echo(f"wrote {target}", err=True)
+    if check:
+        results = validate_catalog(Graph().parse(data=data, format="turtle"))
+        for v in results:
+            click.echo(f"  {v.severity}: {v.focus}  path {v.path or '-'}: {v.message}", err=True)
+        violations = [v for v in results if v.severity == "Violation"]
+        click.echo(f"DCAT-AP 3: {len(violations)} violation(s), {len(results) - len(violations)} warning(s)", err=True)
+        if violations:
+            sys.exit(1)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m kg`
     cli()

@@ -75,3 +75,7 @@ def commit_files(files: Iterable[tuple[Path, bytes]]) -> None:
                 tmp.unlink()
         target = staged[-1][1] if staged else "output"
         raise KgError(f"cannot write {target}: {e.strerror or e}; nothing was changed") from None
+
+
+# The LOD formats (JSON-LD, RDF/XML, TriG, GraphML, CSV) register themselves on import.
+from . import formats as _formats  # noqa: E402,F401  (after `register` is defined: kg.formats imports it)

@@ -78,7 +78,11 @@ def core_outputs(result: BuildResult, staged: dict[str, bytes]) -> dict[str, byt
 def publishers() -> list:
     """Every output stage of `kg build`, in order. Each takes (result, files staged so far) and returns
     {file name: bytes}; later stages can describe earlier files (the DCAT catalog checksums them)."""
-    return [core_outputs]
+    from .catalog import catalog_output
+    from .formats import lod_outputs
+
+    # catalog_output must stay LAST: it describes and checksums every file staged before it.
+    return [core_outputs, lod_outputs, catalog_output]
 
 
 def write_all(result: BuildResult, out_dir: Path) -> list[Path]:

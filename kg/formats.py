@@ -1,0 +1,459 @@
+"""Linked-open-data export formats: JSON-LD, RDF/XML, TriG, GraphML and CSV (registered in kg.export.FORMATS).
+
+Every serialiser is a pure function `graph -> bytes` and is byte-stable: the same triples give the same bytes
+whatever order they were added in and whatever the interpreter's hash seed. rdflib's own RDF/XML and TriG
+writers follow the store's iteration order, so they are fed a *canonical copy* of the graph (kg's prefixes
+only, triples inserted in sorted order); JSON-LD, GraphML and CSV are written here from sorted data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from decimal import Decimal
+from functools import lru_cache
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+
+from . import paths
+from .export import register
+from .namespaces import COMPARATORS, DEFAULT_BASE, KINDS, OA, ONTOLOGY_IRI, PREFIXES, SY
+
+#: Media types and names of the files `kg build` writes through this module (format name → file name).
+LOD_OUTPUTS = {
+    "jsonld": "shenyang.jsonld",
+    "rdfxml": "shenyang.rdf",
+    "trig": "shenyang.trig",
+    "graphml": "shenyang.graphml",
+    "csv": "shenyang.csv",
+}
+CONTEXT_FILE = "context.jsonld"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# canonical graphs
+
+
+def graph_base(g: Graph) -> str:
+    """The base IRI of minted instances: the graph's `id:` prefix (bound by the build), else the default."""
+    for prefix, ns in g.namespaces():
+        if prefix == "id":
+            return str(ns)
+    return DEFAULT_BASE
+
+
+def _term_key(t) -> tuple[int, str]:
+    return (0 if isinstance(t, URIRef) else 1 if isinstance(t, BNode) else 2, t.n3())
+
+
+def _triple_key(t) -> tuple:
+    return tuple(_term_key(x) for x in t)
+
+
+def canonical(g: Graph, identifier: URIRef | None = None) -> Graph:
+    """A copy of g with only kg's prefixes (plus `id:`) and its triples inserted in sorted order, so that
+    serialisers that walk the store's insertion order write the same bytes for the same triples."""
+    # SimpleMemory keeps triples in nested dicts, so it iterates in insertion order; the default Memory
+    # store iterates a set, whose order changes with the interpreter's hash seed.
+    out = Graph(store="SimpleMemory", bind_namespaces="none", identifier=identifier)
+    for prefix, ns in sorted(PREFIXES.items()):
+        out.bind(prefix, ns)
+    out.bind("id", graph_base(g))
+    for t in sorted(g, key=_triple_key):
+        out.add(t)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# JSON-LD (compact, with a published @context)
+
+_DT_PROPS = {  # datatype properties outside sy: that get a coerced term, term name → (IRI, datatype)
+    "start": (OA.start, XSD.nonNegativeInteger),
+    "end": (OA.end, XSD.nonNegativeInteger),
+    "inXSDDate": (TIME.inXSDDate, XSD.date),
+}
+_ID_PROPS = {  # object properties outside sy:
+    "wasDerivedFrom": PROV.wasDerivedFrom,
+    "hadPrimarySource": PROV.hadPrimarySource,
+    "hasSource": OA.hasSource,
+    "hasSelector": OA.hasSelector,
+    "inScheme": SKOS.inScheme,
+    "broader": SKOS.broader,
+    "topConceptOf": SKOS.topConceptOf,
+    "hasBeginning": TIME.hasBeginning,
+    "hasEnd": TIME.hasEnd,
+    "publisher": DCTERMS.publisher,
+    "spatial": DCTERMS.spatial,
+    "source": DCTERMS.source,
+    "license": DCTERMS.license,
+    "imports": OWL.imports,
+}
+_LANG_PROPS = {  # language-tagged text: a language map {"zh": …, "en": …}
+    "label": RDFS.label,
+    "prefLabel": SKOS.prefLabel,
+    "altLabel": SKOS.altLabel,
+    "definition": SKOS.definition,
+    "title": DCTERMS.title,
+}
+_STR_PROPS = {  # plain strings
+    "exact": OA.exact,
+    "notation": SKOS.notation,
+    "identifier": DCTERMS.identifier,
+    "language": DCTERMS.language,
+}
+#: JSON-LD prefix names that differ from kg's Turtle prefixes (the term `unit` is sy:unit).
+_JSONLD_PREFIX_RENAMES = {"unit": "qudt-unit"}
+
+
+def _compact(iri: str, prefixes: dict[str, str]) -> str:
+    best = ""
+    for ns in prefixes.values():
+        if iri.startswith(ns) and len(ns) > len(best) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+            best = ns
+    if not best:
+        return iri
+    name = next(p for p, ns in sorted(prefixes.items()) if ns == best)
+    return f"{name}:{iri[len(best):]}"
+
+
+@lru_cache(maxsize=8)
+def jsonld_context(base: str = DEFAULT_BASE) -> dict:
+    """The @context of kg's JSON-LD: prefixes, a term for every sy: class and property (derived from
+    ontology/shenyang.ttl, so it follows the ontology), and terms for the other vocabularies' properties."""
+    ont = Graph().parse(paths.ONTOLOGY, format="turtle")
+    prefixes = {_JSONLD_PREFIX_RENAMES.get(p, p): ns for p, ns in PREFIXES.items()}
+    prefixes["id"] = base
+    ctx: dict = dict(sorted(prefixes.items()))
+    sy_ns = str(SY._NS)
+
+    def local(iri) -> str:
+        return str(iri)[len(sy_ns):]
+
+    for cls in sorted(set(ont.subjects(RDF.type, OWL.Class)) | set(ont.subjects(RDF.type, SKOS.ConceptScheme))):
+        if str(cls).startswith(sy_ns):
+            ctx[local(cls)] = f"sy:{local(cls)}"
+    for prop in sorted(ont.subjects(RDF.type, OWL.ObjectProperty)):
+        ctx[local(prop)] = {"@id": f"sy:{local(prop)}", "@type": "@id"}
+    for prop in sorted(ont.subjects(RDF.type, OWL.DatatypeProperty)):
+        rng = ont.value(prop, RDFS.range)
+        if rng in (XSD.decimal, XSD.integer, XSD.boolean):
+            ctx[local(prop)] = {"@id": f"sy:{local(prop)}", "@type": _compact(str(rng), prefixes)}
+        elif rng == XSD.string:
+            ctx[local(prop)] = f"sy:{local(prop)}"
+        else:  # sy:note: short zh remarks
+            ctx[local(prop)] = {"@id": f"sy:{local(prop)}", "@container": "@language"}
+    for name, (iri, dt) in _DT_PROPS.items():
+        ctx[name] = {"@id": _compact(str(iri), prefixes), "@type": _compact(str(dt), prefixes)}
+    for name, iri in _ID_PROPS.items():
+        ctx[name] = {"@id": _compact(str(iri), prefixes), "@type": "@id"}
+    for name, iri in _LANG_PROPS.items():
+        ctx[name] = {"@id": _compact(str(iri), prefixes), "@container": "@language"}
+    for name, iri in _STR_PROPS.items():
+        ctx[name] = _compact(str(iri), prefixes)
+    clash = set(prefixes) & (set(ctx) - set(prefixes))
+    assert not clash, f"JSON-LD terms clash with prefixes: {clash}"
+    return ctx
+
+
+def _term_index(ctx: dict) -> tuple[dict[str, str], dict[str, tuple[str, dict]], dict[str, str]]:
+    """(prefixes, property IRI → (term, definition), class IRI → term) of a context."""
+    prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+
+    def expand(value: str) -> str:
+        if ":" in value:
+            p, rest = value.split(":", 1)
+            if p in prefixes:
+                return prefixes[p] + rest
+        return value
+
+    props: dict[str, tuple[str, dict]] = {}
+    classes: dict[str, str] = {}
+    for term, d in ctx.items():
+        if term in prefixes:
+            continue
+        if isinstance(d, str):
+            iri = expand(d)
+            if iri.startswith(str(SY._NS)) and term[:1].isupper():
+                classes[iri] = term
+            else:
+                props[iri] = (term, {})
+        else:
+            defn = {k: (expand(v) if k == "@type" and v != "@id" else v) for k, v in d.items() if k != "@id"}
+            props[expand(d["@id"])] = (term, defn)
+    return prefixes, props, classes
+
+
+def _value_key(v) -> str:
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def _plain_value(o, prefixes: dict[str, str]):
+    """A value under a compact-IRI key (no term coercion): expanded value objects, IRIs compacted."""
+    if isinstance(o, URIRef):
+        return {"@id": _compact(str(o), prefixes)}
+    if o.language:
+        return {"@value": str(o), "@language": o.language}
+    if o.datatype and o.datatype != XSD.string:
+        return {"@value": str(o), "@type": _compact(str(o.datatype), prefixes)}
+    return str(o)
+
+
+def to_jsonld_document(g: Graph, ctx: dict | None = None) -> dict:
+    """The graph as a compact JSON-LD document {"@context": …, "@graph": [node, …]} with sorted nodes,
+    keys and values. A value that does not fit its property's term (another datatype, no language tag)
+    is written under the prefixed name instead, so the document always expands to exactly g."""
+    ctx = ctx or jsonld_context(graph_base(g))
+    prefixes, props, classes = _term_index(ctx)
+    nodes: dict = defaultdict(lambda: defaultdict(list))
+    for s, p, o in g:
+        if isinstance(s, BNode) or isinstance(o, BNode):
+            raise ValueError("kg graphs mint no blank nodes; JSON-LD export does not support them")
+        nodes[s][p].append(o)
+    out = []
+    for s in sorted(nodes, key=str):
+        node: dict = {"@id": _compact(str(s), prefixes)}
+        entries: dict[str, list] = defaultdict(list)
+        lang_maps: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for p, objects in nodes[s].items():
+            if p == RDF.type:
+                types = sorted(classes.get(str(o), _compact(str(o), prefixes)) for o in objects)
+                node["@type"] = types[0] if len(types) == 1 else types
+                continue
+            term, defn = props.get(str(p), (None, {}))
+            fallback = _compact(str(p), prefixes)
+            for o in objects:
+                coerce = defn.get("@type")
+                if term is None:
+                    entries[fallback].append(_plain_value(o, prefixes))
+                elif defn.get("@container") == "@language":
+                    if isinstance(o, Literal) and o.language:
+                        lang_maps[term][o.language].append(str(o))
+                    else:
+                        entries[fallback].append(_plain_value(o, prefixes))
+                elif coerce == "@id":
+                    if isinstance(o, URIRef):
+                        entries[term].append(_compact(str(o), prefixes))
+                    else:
+                        entries[fallback].append(_plain_value(o, prefixes))
+                elif coerce:
+                    if isinstance(o, Literal) and str(o.datatype) == coerce and not o.language:
+                        entries[term].append(str(o))
+                    else:
+                        entries[fallback].append(_plain_value(o, prefixes))
+                else:
+                    entries[term].append(_plain_value(o, prefixes))
+        for key, values in entries.items():
+            values = sorted(values, key=_value_key)
+            node[key] = values[0] if len(values) == 1 else values
+        for term, by_lang in lang_maps.items():
+            node[term] = {lang: (sorted(v)[0] if len(v) == 1 else sorted(v)) for lang, v in sorted(by_lang.items())}
+        out.append(node)
+    return {"@context": ctx, "@graph": out}
+
+
+def _dump_json(obj) -> bytes:
+    """UTF-8 JSON, Chinese as is (not \\u-escaped), keys sorted, two-space indent, final newline."""
+    return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+@register("jsonld", ".jsonld")
+def to_jsonld(g: Graph) -> bytes:
+    """Compact JSON-LD with the @context embedded (the same context is published as context.jsonld)."""
+    return _dump_json(to_jsonld_document(g))
+
+
+def context_document(base: str = DEFAULT_BASE) -> bytes:
+    """The published context file: {"@context": …}, for people writing their own kg JSON-LD."""
+    return _dump_json({"@context": jsonld_context(base)})
+
+
+# --------------------------------------------------------------------------------------------------------------
+# RDF/XML and TriG (rdflib's writers, fed canonical graphs)
+
+
+@register("rdfxml", ".rdf")
+def to_rdfxml(g: Graph) -> bytes:
+    """RDF/XML (rdflib's flat writer: one rdf:Description per subject, subjects and properties sorted)."""
+    return canonical(g).serialize(format="xml", encoding="utf-8")
+
+
+def load_ontology() -> Graph:
+    return Graph().parse(paths.ONTOLOGY, format="turtle")
+
+
+@register("trig", ".trig")
+def to_trig(g: Graph) -> bytes:
+    """TriG with two named graphs: the data as <…/id/dataset> and the ontology as its own IRI.
+
+    rdflib's TriG writer orders the graphs of a dataset by a set (hash-seed dependent), so each named graph
+    is written on its own (the Turtle writer inside sorts subjects, properties and objects) and the blocks
+    are joined in IRI order under one sorted prefix header."""
+    base = graph_base(g)
+    parts = [(URIRef(base + "dataset"), g), (ONTOLOGY_IRI, load_ontology())]
+    nm = canonical(Graph()).namespace_manager
+    nm.bind("id", base, replace=True)
+    prefixes: set[str] = set()
+    blocks: list[str] = []
+    for name, part in sorted(parts, key=lambda x: str(x[0])):
+        ds = Dataset(default_union=False)
+        ds.namespace_manager = nm
+        target = ds.graph(name)
+        for t in sorted(part, key=_triple_key):
+            target.add(t)
+        text = ds.serialize(format="trig")
+        lines = text.splitlines()
+        prefixes.update(line for line in lines if line.startswith("@prefix "))
+        blocks.append("\n".join(line for line in lines if not line.startswith("@prefix ")).strip("\n"))
+    return ("\n".join(sorted(prefixes)) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# GraphML (the networkx projection of kg.viz, for Gephi, yEd, Cytoscape)
+
+
+def _graphml_scalar(v):
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return "; ".join(sorted(str(x) for x in v))
+    if isinstance(v, bool | int | float | str):
+        return v
+    if isinstance(v, Decimal):
+        return float(v)
+    return str(v)
+
+
+@register("graphml", ".graphml")
+def to_graphml(g: Graph) -> bytes:
+    """GraphML of `kg.viz.to_networkx(g)`: nodes and edges sorted, every node with `label` (the zh label)
+    and `class` (its kg class) attributes, which Gephi shows as Label and as a partition column."""
+    import networkx as nx
+
+    from .viz import to_networkx
+
+    src = to_networkx(g)
+    out = nx.MultiDiGraph() if src.is_multigraph() else nx.DiGraph() if src.is_directed() else nx.Graph()
+    out.graph.update({k: _graphml_scalar(v) for k, v in sorted(src.graph.items()) if v is not None})
+    for n in sorted(src.nodes, key=str):
+        attrs = {k: _graphml_scalar(v) for k, v in sorted(src.nodes[n].items()) if v is not None}
+        attrs.setdefault("label", str(n))
+        out.add_node(str(n), **attrs)
+    if src.is_multigraph():
+        edges = sorted(src.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
+        for u, v, k, data in edges:
+            out.add_edge(str(u), str(v), key=str(k), **{a: _graphml_scalar(x) for a, x in sorted(data.items())
+                                                         if x is not None})
+    else:
+        for u, v, data in sorted(src.edges(data=True), key=lambda e: (str(e[0]), str(e[1]))):
+            out.add_edge(str(u), str(v), **{a: _graphml_scalar(x) for a, x in sorted(data.items()) if x is not None})
+    text = "\n".join(nx.generate_graphml(out, encoding="utf-8", prettyprint=True, named_key_ids=True))
+    return (text + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# CSV: one row per quantified statement
+
+CSV_COLUMNS = ["year", "goal", "measure", "category", "districts", "value", "unit", "comparator", "document",
+               "start", "end", "kind", "as_written", "statement"]
+_KIND_NAMES = {iri: key for key, iri in KINDS.items()}
+_COMPARATOR_KEYS = {iri: key for key, iri in COMPARATORS.items()}
+
+
+def _label(g: Graph, node, lang: str = "zh", prop=RDFS.label) -> str:
+    """The node's label in a language (else any label, else the IRI); the smallest if there are several."""
+    if node is None:
+        return ""
+    values = sorted(str(o) for o in g.objects(node, prop) if isinstance(o, Literal) and o.language == lang)
+    if not values:
+        values = sorted(str(o) for o in g.objects(node, prop))
+    return values[0] if values else str(node)
+
+
+def _decimal_text(lit) -> str:
+    if lit is None:
+        return ""
+    try:
+        d = Decimal(str(lit))
+    except ArithmeticError:
+        return str(lit)
+    text = format(d.normalize(), "f")
+    return text
+
+
+def statement_rows(g: Graph) -> list[dict[str, str]]:
+    """One dict per sy:QuantifiedStatement with the columns of CSV_COLUMNS (labels in Chinese, codes for
+    comparators and kinds), sorted by year, document, start offset and IRI."""
+    rows = []
+    for st in set(g.subjects(RDF.type, SY.QuantifiedStatement)):
+        measure = g.value(st, SY.measure)
+        goal = g.value(measure, SY.underGoal) if measure is not None else None
+        year = g.value(st, SY.year)
+        doc = g.value(st, PROV.hadPrimarySource)
+        pos = URIRef(f"{st}#span-position")
+        kinds = sorted(_KIND_NAMES[k] for k in g.objects(st, RDF.type) if k in _KIND_NAMES)
+        comparators = sorted(_COMPARATOR_KEYS.get(c) or str(c).rsplit("#", 1)[-1] for c in g.objects(st, SY.comparator))
+        districts = sorted(_label(g, d) for d in g.objects(measure, SY.district)) if measure is not None else []
+        rows.append({
+            "year": _label(g, year, "en") if year is not None else "",
+            "goal": _label(g, goal),
+            "measure": _label(g, measure),
+            "category": _label(g, g.value(measure, SY.category), "zh", SKOS.prefLabel) if measure is not None else "",
+            "districts": ";".join(districts),
+            "value": _decimal_text(g.value(st, SY.value)),
+            "unit": _label(g, g.value(st, SY.unit)),
+            "comparator": ";".join(comparators),
+            "document": str(g.value(doc, DCTERMS.identifier) or doc or ""),
+            "start": str(g.value(pos, OA.start) or ""),
+            "end": str(g.value(pos, OA.end) or ""),
+            "kind": ";".join(kinds),
+            "as_written": str(g.value(st, SY.asWritten) or ""),
+            "statement": str(st),
+        })
+
+    def key(r):
+        return (r["year"], r["document"], int(r["start"]) if r["start"].isdigit() else -1, r["statement"])
+
+    return sorted(rows, key=key)
+
+
+@register("csv", ".csv")
+def to_csv(g: Graph) -> bytes:
+    """CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel detects UTF-8 and shows the Chinese),
+    RFC 4180 quoting and CRLF line ends, a header row, one row per quantified statement."""
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    w.writeheader()
+    w.writerows(statement_rows(g))
+    return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# publisher for `kg build`
+
+
+def lod_outputs(result, staged: dict[str, bytes]) -> dict[str, bytes]:
+    """Every LOD export of a build (JSON-LD + its context, RDF/XML, TriG, GraphML, CSV) and the ontology
+    documentation, keyed by file name."""
+    from .export import serialize
+    from .ontodoc import ontology_html
+
+    g = result.graph
+    files = {name: serialize(g, fmt) for fmt, name in LOD_OUTPUTS.items()}
+    files[CONTEXT_FILE] = context_document(graph_base(g))
+    files["ontology.html"] = ontology_html()
+    return files
+
+
+# --------------------------------------------------------------------------------------------------------------
+# `kg export`
+
+
+def export_graph(fmt: str, graph: Graph) -> bytes:
+    """The bytes of one export format (any name in kg.export.FORMATS) of a graph."""
+    from .errors import InputError
+    from .export import FORMATS, serialize
+
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}; choose one of: {', '.join(sorted(FORMATS))}")
+    return serialize(graph, fmt)
