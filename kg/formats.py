@@ -456,4 +456,7 @@ def export_graph(fmt: str, graph: Graph) -> bytes:
 
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}; choose one of: {', '.join(sorted(FORMATS))}")
-    return serialize(graph, fmt)
+    try:
+        return serialize(graph, fmt)
+    except (ValueError, TypeError, KeyError) as e:  # e.g. a predicate RDF/XML cannot write as a QName
+        raise InputError(f"cannot write this graph as {fmt}: {str(e).strip()[:300]}") from None

@@ -365,3 +365,13 @@ def test_export_cli_errors(runner, tmp_path):
     r = runner.invoke(cli, ["export", "--format", "jsonld", "--graph", str(bad), "--out", str(out)])
     assert r.exit_code == 2 and "bad.ttl" in r.output
     assert not out.exists()
+
+
+def test_export_cli_reports_graphs_a_format_cannot_hold(runner, tmp_path):
+    from kg.cli import cli
+
+    src = tmp_path / "odd.ttl"
+    src.write_text("<http://example.org/a> <http://example.org/1> 'x' .\n", encoding="utf-8")
+    r = runner.invoke(cli, ["export", "--format", "rdfxml", "--graph", str(src), "--out", str(tmp_path / "o.rdf")])
+    assert r.exit_code == 2 and "cannot write this graph as rdfxml" in r.output
+    assert not (tmp_path / "o.rdf").exists()
