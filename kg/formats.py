@@ -295,6 +295,7 @@ def to_trig(g: Graph) -> bytes:
     parts = [(URIRef(base + "dataset"), g), (ONTOLOGY_IRI, load_ontology())]
     nm = canonical(Graph()).namespace_manager
     nm.bind("id", base, replace=True)
+    nm.bind("vann", "http://purl.org/vocab/vann/")  # used by the ontology's header
     prefixes: set[str] = set()
     blocks: list[str] = []
     for name, part in sorted(parts, key=lambda x: str(x[0])):
