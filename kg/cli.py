@@ -188,5 +188,87 @@ def catalog(exports_dir: Path, site_url: str | None, out: str | None, check: boo
             sys.exit(1)
 
 
+@cli.command()
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Record file to write (named <doc-id>.yaml) or a directory. Default: standard output.")
+@click.option("--doc-id", default=None, help="Document id (= the source file's stem). Default: the file's stem.")
+@click.option("--year", type=click.IntRange(1949, 2100), default=None,
+              help="Plan year of the report. Default: the year written in its headings.")
+@click.option("--city", default=None, help="City key or name (shenyang, 沈阳): picks data/gazetteer/<city>.yaml.")
+@click.option("--gazetteer", "gazetteer_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="A gazetteer file of another city (same shape as data/gazetteer/*.yaml).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the text(s), e.g. gbk.")
+@click.option("--slug", default=None, help="Short key used in IRIs. Default: from the document id.")
+@click.option("--title", default=None, help="Document title (zh). Default: the first heading.")
+@click.option("--date", default=None, help="Publication date YYYY[-MM[-DD]]. Default: found near the top, or the year.")
+@click.option("--publisher", default=None, help="Publisher. Default: found in a byline, or 'unknown'.")
+@click.option("-j", "--jobs", type=click.IntRange(0), default=1, show_default=True,
+              help="With a directory: files drafted in parallel (0 = every core).")
+@click.option("--evaluate", "run_evaluate", is_flag=True,
+              help="Score drafts of the source texts against the curated records (precision/recall).")
+@records_option
+@sources_option
+@click.option("-v", "--verbose", is_flag=True, help="With --evaluate: list every miss and false positive.")
+@click.option("--check", is_flag=True, help="With --evaluate: exit 1 unless precision >= 0.95 and recall >= 0.90.")
+@handle_errors
+def extract(path: Path | None, out: Path | None, doc_id: str | None, year: int | None, city: str | None,
+            gazetteer_file: Path | None, encoding: str, slug: str | None, title: str | None, date: str | None,
+            publisher: str | None, jobs: int, run_evaluate: bool, records_dir: Path, sources_dir: Path | None,
+            verbose: bool, check: bool) -> None:
+    """Draft a record file from a Chinese policy text (rule-based; every item reviewed: false).
+
+    \b
+    Examples:
+      kg extract report.txt --doc-id shenyang-2024 --year 2024 --city 沈阳 -o data/records/shenyang-2024.yaml
+      kg extract texts/ --jobs 4 -o drafts/
+      kg extract --evaluate --verbose
+    """
+    from .errors import InputError
+    from .extract.draft import summary, to_yaml
+    from .extract.evaluate import evaluate, format_evaluation
+    from .extract.files import extract_dir, extract_file, gazetteer_option, write_draft
+
+    if run_evaluate:
+        ev = evaluate(records_dir, sources_dir)
+        click.echo(format_evaluation(ev, verbose))
+        if check and not all(s.meets_goal() for s in ev.overall().values()):
+            sys.exit(1)
+        return
+    if path is None:
+        raise InputError("give a text file or a directory of *.txt to extract (or --evaluate)")
+    gazetteer = gazetteer_option(gazetteer_file)
+    if gazetteer is not None and not (paths.GAZETTEERS / f"{gazetteer.city.key}.yaml").exists():
+        click.echo(f"note: kg build knows only data/gazetteer/*.yaml; copy {gazetteer_file} to "
+                   f"data/gazetteer/{gazetteer.city.key}.yaml before building this draft", err=True)
+    options = {"year": year, "city": city, "gazetteer": gazetteer, "publisher": publisher, "date": date}
+    if path.is_dir():
+        if doc_id or slug or title:
+            raise InputError("--doc-id, --slug and --title name one document; with a directory each file's "
+                             "stem is its id")
+        if out is None:
+            raise InputError("with a directory of texts, give -o DIR for the drafts")
+        items = extract_dir(path, out, jobs=jobs, encoding=encoding, **options)
+        failed = [it for it in items if it.error]
+        for it in items:
+            if it.error:
+                click.echo(f"failed {it.source}: {it.error}", err=True)
+            else:
+                c = it.counts or {}
+                click.echo(f"{it.source} → {out / it.record}: {c.get('statements', 0)} statements, "
+                           f"{c.get('measures', 0)} measures, {c.get('facilities', 0)} facilities")
+        click.echo(f"drafted {len(items) - len(failed)} of {len(items)} file(s) into {out}")
+        if failed:
+            sys.exit(1)
+        return
+    draft = extract_file(path, doc_id=doc_id, encoding=encoding, slug=slug, title=title, **options)
+    if out is None:
+        click.get_binary_stream("stdout").write(to_yaml(draft))
+        click.echo(summary(draft), err=True)
+        return
+    target = write_draft(draft, out)
+    click.echo(f"wrote {target}: {summary(draft)}")
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m kg`
     cli()

@@ -1,0 +1,252 @@
+"""Compare the extractor's drafts of the seed texts with the curated records (the ground truth).
+
+What counts as a match:
+
+* **quantified statements** — same document, same normalised value, and the draft's span overlaps the
+  curated span. A fact curated twice at the same place (one number serving two measures) is one fact.
+* **districts** — same document, same district, named in the same sentence. A curated district counts
+  where the record names it: a district mention at its span, a measure's districts in the measure's
+  sentence, a facility's district in the facility's sentence — and only when the district's name (or a
+  short form) is written in that sentence; districts a curator added from knowledge (中国工业博物馆 →
+  铁西区) are listed as "not in the text" and left out.
+* **facilities** — same document, labels that agree (equal, or one contains the other: 辽河 / 辽河干流),
+  and one of the draft's mentions overlaps the curated span.
+
+Each curated item matches at most one drafted item. Precision = matched / drafted, recall = matched /
+curated, per document and over all documents (micro-averaged).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from ..errors import InputError, SourceError
+from ..records import Record, load_records
+from ..sources import read_source
+from ..vocab import Vocab
+from .draft import Draft, extract_text
+from .structure import sentence_bounds
+
+#: The goals the issue sets for the seed texts.
+GOAL_PRECISION = 0.95
+GOAL_RECALL = 0.90
+ASPECTS = ("statements", "districts", "facilities")
+
+
+@dataclass
+class Score:
+    matched: int = 0
+    drafted: int = 0
+    curated: int = 0
+    #: short descriptions of drafted items with no curated match, and curated items not drafted
+    false_positives: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.drafted if self.drafted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.curated if self.curated else 1.0
+
+    def add(self, other: "Score") -> None:
+        self.matched += other.matched
+        self.drafted += other.drafted
+        self.curated += other.curated
+
+    def meets_goal(self) -> bool:
+        return self.precision >= GOAL_PRECISION and self.recall >= GOAL_RECALL
+
+
+@dataclass
+class DocumentEvaluation:
+    doc_id: str
+    scores: dict[str, Score]
+    not_in_text: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Evaluation:
+    documents: list[DocumentEvaluation]
+    skipped: list[str]  # record files whose source text is absent
+
+    def overall(self) -> dict[str, Score]:
+        total = {a: Score() for a in ASPECTS}
+        for d in self.documents:
+            for a in ASPECTS:
+                total[a].add(d.scores[a])
+        return total
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return min(a[1], b[1]) - max(a[0], b[0])
+
+
+def _quote(text: str, span: tuple[int, int]) -> str:
+    return text[span[0]:span[1]][:20].replace("\n", " ")
+
+
+def score_statements(record: Record, draft: Draft, text: str) -> Score:
+    curated: dict[tuple, tuple] = {}
+    for m in record.measures:
+        for s in m.statements:
+            curated.setdefault((s.value, s.span.start, s.span.end), (s.value, (s.span.start, s.span.end), s.id))
+    pool = list(curated.values())
+    used = [False] * len(pool)
+    sc = Score(drafted=0, curated=len(pool))
+    for st in draft.statements():
+        sc.drafted += 1
+        best, best_ov = None, 0
+        for i, (value, span, _) in enumerate(pool):
+            if not used[i] and value == st.value:
+                ov = _overlap(span, st.span)
+                if ov > best_ov:
+                    best, best_ov = i, ov
+        if best is None:
+            sc.false_positives.append(f"{st.as_written} at {list(st.span)} «{_quote(text, st.span)}»")
+        else:
+            used[best] = True
+            sc.matched += 1
+    sc.misses = [f"{sid}: {value} at {list(span)} «{_quote(text, span)}»"
+                 for (value, span, sid), u in zip(pool, used) if not u]
+    return sc
+
+
+def score_districts(record: Record, draft: Draft, text: str, vocab: Vocab) -> tuple[Score, list[str]]:
+    gaz = vocab.gazetteers[record.document.city]
+    bounds = sentence_bounds(text)
+
+    def sentence(pos: int) -> int:
+        return bisect.bisect_right(bounds, pos)
+
+    def sentence_text(i: int) -> str:
+        start = bounds[i - 1] + 1 if i > 0 else 0
+        end = bounds[i] if i < len(bounds) else len(text)
+        return text[start:end]
+
+    def written(key: str, i: int) -> bool:
+        d = next(x for x in gaz.divisions if x.key == key)
+        s = sentence_text(i)
+        return any(n and n in s for n in (d.zh, *d.short))
+
+    anchors: list[tuple[str, int, str]] = []
+    for dm in record.district_mentions:
+        anchors.append((dm.district, dm.span.start, "district mention"))
+    for m in record.measures:
+        for key in m.districts:
+            anchors.append((key, m.span.start, f"measure {m.id}"))
+    for f in record.facilities:
+        if f.district:
+            anchors.append((f.district, f.span.start, f"facility {f.id}"))
+    curated: dict[tuple[str, int], str] = {}
+    not_in_text = []
+    for key, pos, where in anchors:
+        i = sentence(pos)
+        if key == gaz.city.key:
+            continue
+        if written(key, i):
+            curated.setdefault((key, i), where)
+        else:
+            not_in_text.append(f"{key} ({where})")
+    drafted = {(key, sentence(span[0])): span for key, span in draft.district_refs}
+    sc = Score(matched=len(curated.keys() & drafted.keys()), drafted=len(drafted), curated=len(curated))
+    sc.false_positives = [f"{k} at {list(drafted[(k, i)])} «{_quote(text, drafted[(k, i)])}»"
+                          for k, i in sorted(drafted.keys() - curated.keys())]
+    sc.misses = [f"{k} ({curated[(k, i)]})" for k, i in sorted(curated.keys() - drafted.keys())]
+    return sc, not_in_text
+
+
+def _norm(label: str) -> str:
+    return "".join(ch for ch in label if ch not in " “”\"'《》()（）").lower()
+
+
+def score_facilities(record: Record, draft: Draft, text: str) -> Score:
+    pool = [(f.id, _norm(f.label), (f.span.start, f.span.end)) for f in record.facilities]
+    used = [False] * len(pool)
+    sc = Score(drafted=len(draft.facilities), curated=len(pool))
+    for f in draft.facilities:
+        label = _norm(f.label)
+        hit = None
+        for i, (_, clabel, span) in enumerate(pool):
+            if used[i] or not (label in clabel or clabel in label):
+                continue
+            if any(_overlap(span, m) > 0 for m in f.mentions):
+                hit = i
+                break
+        if hit is None:
+            sc.false_positives.append(f"{f.label} ({f.type}) at {list(f.span)}")
+        else:
+            used[hit] = True
+            sc.matched += 1
+    sc.misses = [f"{fid} «{_quote(text, span)}»" for (fid, _, span), u in zip(pool, used) if not u]
+    return sc
+
+
+def evaluate_record(record: Record, text: str, data: bytes, vocab: Vocab) -> DocumentEvaluation:
+    doc = record.document
+    draft = extract_text(text, doc_id=doc.id, year=doc.year, city=doc.city, vocab=vocab, data=data,
+                         source_name=f"{doc.id}.txt")
+    districts, not_in_text = score_districts(record, draft, text, vocab)
+    scores = {"statements": score_statements(record, draft, text), "districts": districts,
+              "facilities": score_facilities(record, draft, text)}
+    return DocumentEvaluation(doc.id, scores, not_in_text)
+
+
+def evaluate(records_dir: Path = paths.RECORDS, sources_dir: Path | None = None) -> Evaluation:
+    """Extract every record's source text and score the drafts against the curated records."""
+    sources_dir = sources_dir or paths.default_sources()
+    if sources_dir is None or not sources_dir.is_dir():
+        raise InputError(f"no source texts to evaluate against ({sources_dir or 'none found'}): pass "
+                         "--sources DIR or set KG_SOURCES")
+    corpus = load_records(records_dir)
+    docs, skipped = [], []
+    for record in corpus.records:
+        path = sources_dir / f"{record.document.id}.txt"
+        if not path.exists():
+            skipped.append(f"{record.path.name}: no {path.name} in {sources_dir}")
+            continue
+        src = read_source(path)
+        if src.sha256 != record.document.sha256:
+            raise SourceError(f"{path}: its sha256 differs from {record.path}'s document.sha256; the curated "
+                              "spans do not belong to this text")
+        docs.append(evaluate_record(record, src.text, path.read_bytes(), corpus.vocab))
+    if not docs:
+        raise InputError(f"none of the {len(corpus.records)} record files in {records_dir} has its source "
+                         f"text in {sources_dir}")
+    return Evaluation(docs, skipped)
+
+
+def format_evaluation(ev: Evaluation, verbose: bool = False) -> str:
+    """A plain-text table of precision and recall per document and overall."""
+    head = f"{'':24}" + "".join(f"{a:<20}" for a in ASPECTS)
+    sub = f"{'document':24}" + "precision recall    " * len(ASPECTS)
+    lines = [f"{len(ev.documents)} document(s): drafts of the source texts vs the curated records", head, sub]
+
+    def row(name: str, scores: dict[str, Score]) -> str:
+        return f"{name[:23]:24}" + "".join(f"{scores[a].precision:<10.3f}{scores[a].recall:<10.3f}"
+                                            for a in ASPECTS)
+
+    for d in ev.documents:
+        lines.append(row(d.doc_id, d.scores))
+    total = ev.overall()
+    lines.append(row("overall", total))
+    lines.append("matched/drafted/curated: " + ", ".join(
+        f"{a} {total[a].matched}/{total[a].drafted}/{total[a].curated}" for a in ASPECTS))
+    lines.append(f"goal (precision >= {GOAL_PRECISION}, recall >= {GOAL_RECALL}): " + ", ".join(
+        f"{a} {'met' if total[a].meets_goal() else 'NOT met'}" for a in ASPECTS))
+    for s in ev.skipped:
+        lines.append(f"skipped {s}")
+    if verbose:
+        for d in ev.documents:
+            for a in ASPECTS:
+                for x in d.scores[a].false_positives:
+                    lines.append(f"  {d.doc_id} {a} drafted, not curated: {x}")
+                for x in d.scores[a].misses:
+                    lines.append(f"  {d.doc_id} {a} curated, not drafted: {x}")
+            for x in d.not_in_text:
+                lines.append(f"  {d.doc_id} districts not in the text (left out): {x}")
+    return "\n".join(line.rstrip() for line in lines)

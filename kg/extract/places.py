@@ -1,0 +1,234 @@
+"""Districts (from a gazetteer) and facilities (by suffix pattern and lexicon) named in a text.
+
+Districts: every division's zh name and short forms from data/gazetteer/<city>.yaml (or any gazetteer file of
+the same shape), longest first; short forms that are also ordinary words (和平, 大东 …) count only when
+written as a place.
+
+Facilities: a name is the run of characters before a facility suffix (…博物馆, …公园, …产业园 — the
+suffixes of data/vocab/facility-types.yaml plus a few more), cut on the left at a verb or function word
+(启动|浑南科技城) and dropped when it is a kind rather than a name (口袋公园, 一批…平台, 城市书房). Metro
+lines, city hotlines and the zones every city has (自贸区, 综保区 …) come from patterns and a lexicon; items
+listed before 等 + a kind of facility (宝马X5、纯电动3系等重大项目) are facilities of that kind.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from ..vocab import Gazetteer, Vocab
+from . import tables as T
+
+_NAME_CHAR_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]")
+_BOUNDARY_RE = re.compile(T._alternation(T.NAME_BOUNDARY_WORDS))
+_GENERIC_PREFIX_RE = re.compile(f"(?:{T._alternation(T.GENERIC_MODIFIERS)})+")
+_GENERIC_NAMES = sorted(set(T.GENERIC_NAMES), key=lambda w: (-len(w), w))
+#: Kinds that stay kinds whatever is written before them (金角银边口袋公园).
+_KIND_ENDINGS = ("口袋公园", "中小学", "城市书房", "城市书屋", "农家书屋", "断头路", "出口路", "快速路")
+_QUANTITY_END_RE = re.compile(r"[0-9一二三四五六七八九十两百千万]+[个座家所条项处间张套批]$")
+_QUANTITY_START_RE = re.compile(r"^[0-9一二三四五六七八九十两百千万]+[个座家所条项处间张套批大](?!子)")  # 八家子: a name
+_ETC_ITEM_SPLIT = re.compile(r"、|和|及|与")
+_CLAUSE_BREAK = re.compile(r"[，,；;。：:！？!?\n“”\"《》（）()]")
+MAX_NAME = 20
+MAX_PREFIX = 16
+
+
+@dataclass(frozen=True)
+class DistrictHit:
+    start: int
+    end: int
+    key: str
+    written: str
+    ambiguous: bool  # a short form that is also an ordinary word; needs a place-like context
+
+
+@dataclass(frozen=True)
+class FacilityHit:
+    start: int
+    end: int
+    label: str
+    type: str
+    rule: str  # suffix | lexicon | metro | hotline | etc
+
+
+class DistrictMatcher:
+    """Finds the county-level divisions of one gazetteer (the city itself is not a district mention)."""
+
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+        self.names: dict[str, tuple[str, bool]] = {}
+        for d in gazetteer.divisions:
+            self.names[d.zh] = (d.key, False)
+            for short in d.short:
+                if short and short not in self.names:
+                    self.names[short] = (d.key, short in T.AMBIGUOUS_SHORT_FORMS)
+        self.regex = re.compile(T._alternation(self.names)) if self.names else None
+
+    def find(self, text: str) -> list[DistrictHit]:
+        if self.regex is None:
+            return []
+        out = []
+        for m in self.regex.finditer(text):
+            key, ambiguous = self.names[m.group()]
+            out.append(DistrictHit(m.start(), m.end(), key, m.group(), ambiguous))
+        return out
+
+    def prefix_key(self, name: str) -> str | None:
+        """The division a facility name starts with (浑南科技城 → hunnan)."""
+        if self.regex is None:
+            return None
+        m = self.regex.match(name)
+        if m and len(m.group()) < len(name):
+            return self.names[m.group()][0]
+        return None
+
+
+def place_context(text: str, hit: DistrictHit, facility_starts: set[int]) -> bool:
+    """Is an ambiguous short form written as a place? (和平区 is never ambiguous: the full name.)"""
+    nxt = text[hit.end:hit.end + 1]
+    prv = text[hit.start - 1:hit.start] if hit.start else ""
+    return nxt in ("区", "县", "市", "、") or prv == "、" or hit.start in facility_starts
+
+
+class _Spans:
+    def __init__(self, spans):
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+
+    def inside(self, pos: int) -> bool:
+        """Is pos strictly inside a span (not at its start)?"""
+        i = bisect.bisect_right(self.starts, pos - 1) - 1
+        return i >= 0 and self.spans[i][0] < pos < self.spans[i][1]
+
+
+def _is_generic(name: str) -> bool:
+    if name.endswith(_KIND_ENDINGS):
+        return True
+    for word in _GENERIC_NAMES:
+        if name.endswith(word):
+            pre = name[: len(name) - len(word)]
+            if not pre or _GENERIC_PREFIX_RE.fullmatch(pre):
+                return True
+    return False
+
+
+class FacilityFinder:
+    def __init__(self, vocab: Vocab):
+        suffixes: dict[str, str] = {}
+        for key, ft in vocab.facility_types.items():
+            for suffix in ft.suffixes:
+                suffixes.setdefault(suffix, key)
+        for suffix, key in T.EXTRA_FACILITY_SUFFIXES.items():
+            if key in vocab.facility_types:
+                suffixes.setdefault(suffix, key)
+        self.suffixes = suffixes
+        self.suffix_re = re.compile(T._alternation(suffixes))
+        lexicon = {w: k for w, k in T.FACILITY_LEXICON.items() if k in vocab.facility_types}
+        self.lexicon = lexicon
+        self.lexicon_re = re.compile(T._alternation(lexicon)) if lexicon else None
+        etc = {w: k for w, k in T.ETC_NOUNS.items() if k in vocab.facility_types}
+        self.etc_nouns = etc
+        self.etc_re = re.compile(
+            rf"等(?:[0-9一二三四五六七八九十两百]+[大个座家所条项处批])?(?:重点|重大|主要|一批)?"
+            rf"(?P<noun>{T._alternation(etc)})") if etc else None
+        self.has = {k: k in vocab.facility_types for k in ("metro-line", "platform")}
+
+    # -- candidates ------------------------------------------------------------------------------------
+    def _name_start(self, text: str, suffix_start: int, protected: _Spans) -> tuple[int, str]:
+        """Left edge of the name ending at suffix_start, and the word just before it ('' if none)."""
+        start = suffix_start
+        while start > 0 and suffix_start - start < MAX_PREFIX and _NAME_CHAR_RE.match(text[start - 1]):
+            start -= 1
+        cut, before = start, ""
+        for m in _BOUNDARY_RE.finditer(text, start, suffix_start):
+            if protected.inside(m.start()) or protected.inside(m.end()):
+                continue  # 于洪, 和平: part of a place name, not a boundary
+            cut, before = m.end(), m.group()
+        if cut == start and start > 0:
+            before = text[max(0, start - 2):start]
+        return cut, before
+
+    def _suffix_hits(self, text: str, protected: _Spans) -> list[FacilityHit]:
+        out = []
+        for m in self.suffix_re.finditer(text):
+            suffix, ss, se = m.group(), m.start(), m.end()
+            if text[se:se + 1] and text[se:se + 1] in T.SUFFIX_NOT_FOLLOWED_BY.get(suffix, ""):
+                continue
+            ftype = self.suffixes[suffix]
+            if ftype == "road":
+                ext = T.ROAD_EXTENSION_RE.match(text, se)
+                if ext:
+                    se = ext.end()
+            start, before = self._name_start(text, ss, protected)
+            prefix = text[start:ss]
+            need = 1 if suffix in T.ONE_CHAR_PREFIX_SUFFIXES else 2
+            if len(prefix) < need or len(prefix) > MAX_PREFIX:
+                continue
+            name = text[start:se]
+            if before.endswith(T.QUANTIFIER_BEFORE) or _QUANTITY_END_RE.search(text[max(0, start - 6):start]):
+                continue  # 一批…平台, 21座城市书房: a kind, counted
+            if _QUANTITY_START_RE.match(name) or _is_generic(name) or len(name) > MAX_NAME:
+                continue
+            out.append(FacilityHit(start, se, name, ftype, "suffix"))
+        return out
+
+    def _pattern_hits(self, text: str) -> list[FacilityHit]:
+        out = []
+        if self.has["metro-line"]:
+            out += [FacilityHit(m.start(), m.end(), m.group(), "metro-line", "metro")
+                    for m in T.METRO_RE.finditer(text)]
+        if self.has["platform"]:
+            out += [FacilityHit(m.start(), m.end(), m.group(), "platform", "hotline")
+                    for m in T.HOTLINE_RE.finditer(text)]
+        if self.lexicon_re is not None:
+            out += [FacilityHit(m.start(), m.end(), m.group(), self.lexicon[m.group()], "lexicon")
+                    for m in self.lexicon_re.finditer(text)]
+        return out
+
+    def _etc_hits(self, text: str, protected: _Spans) -> list[FacilityHit]:
+        out = []
+        if self.etc_re is None:
+            return out
+        for m in self.etc_re.finditer(text):
+            ftype = self.etc_nouns[m.group("noun")]
+            lo = max(0, m.start() - 80)
+            breaks = list(_CLAUSE_BREAK.finditer(text, lo, m.start()))
+            seg_start = breaks[-1].end() if breaks else lo
+            pos = seg_start
+            items = []
+            for sep in _ETC_ITEM_SPLIT.finditer(text, seg_start, m.start()):
+                if protected.inside(sep.start()) or protected.inside(sep.end()):
+                    continue
+                items.append((pos, sep.start()))
+                pos = sep.end()
+            items.append((pos, m.start()))
+            if len(items) > 10:
+                continue
+            for i, (s, e) in enumerate(items):
+                if i == 0:
+                    s, _ = self._name_start(text, e, protected) if e - s <= MAX_PREFIX else (e, "")
+                    # the first item may carry the verb of the clause: 加快|宝马X5
+                name = text[s:e]
+                if not 2 <= len(name) <= MAX_NAME or not all(_NAME_CHAR_RE.match(c) for c in name):
+                    continue
+                if _GENERIC_PREFIX_RE.fullmatch(name) or _QUANTITY_START_RE.match(name):
+                    continue
+                out.append(FacilityHit(s, e, name, ftype, "etc"))
+        return out
+
+    def find(self, text: str, protected_spans=()) -> list[FacilityHit]:
+        """Facility mentions in text order, without overlaps (the longer mention wins)."""
+        protected = _Spans(protected_spans)
+        priority = {"metro": 0, "hotline": 0, "lexicon": 1, "suffix": 2, "etc": 3}
+        cands = self._pattern_hits(text) + self._suffix_hits(text, protected) + self._etc_hits(text, protected)
+        cands.sort(key=lambda h: (h.start, -(h.end - h.start), priority[h.rule]))
+        taken: list[FacilityHit] = []
+        for h in cands:
+            if taken and h.start < taken[-1].end:
+                last = taken[-1]
+                if (h.end - h.start, -priority[h.rule]) > (last.end - last.start, -priority[last.rule]):
+                    taken[-1] = h  # starts at or after `last`, so it cannot overlap the one before
+                continue
+            taken.append(h)
+        return taken
