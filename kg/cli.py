@@ -112,6 +112,66 @@ def validate(file: Path | None, records_dir: Path) -> None:
     click.echo(f"conforms: {len(graph)} triples, 0 violations")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a query may run before it is stopped (HTTP 503).")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Most result rows (or triples) returned; more are cut, flagged by X-KG-Truncated.")
+@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="RDF file to serve. Default: exports/shenyang.ttl.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Query worker processes (queries run in parallel up to this many).")
+@handle_errors
+def serve(host: str, port: int, timeout: float, max_rows: int, graph_file: Path | None, workers: int) -> None:
+    """Serve the graph read-only: SPARQL 1.1 Protocol at /sparql, IRIs at /id/…, a query page at /.
+
+    \b
+    Example:
+      kg serve --port 8000 --timeout 10 --max-rows 10000
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE {?s ?p ?o} LIMIT 3' \\
+           http://127.0.0.1:8000/sparql
+    """
+    from .serve import Settings
+    from .serve import serve as run_server
+
+    run_server(Settings(graph_file=graph_file, timeout=timeout, max_rows=max_rows, workers=workers),
+               host=host, port=port, echo=click.echo)
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--endpoint", required=True, help="Graph Store HTTP Protocol URL of the store, e.g. "
+              "http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso), http://HOST:3030/DATASET/data "
+              "(Fuseki), http://HOST:7200/repositories/REPO/rdf-graphs/service (GraphDB).")
+@click.option("--graph", "graph_iri", default=None, help="Named graph to write. Default: the dataset IRI.")
+@click.option("--user", default=None, help="User name (HTTP Digest or Basic, as the store asks).")
+@click.option("--password", default=None, envvar="KG_PUSH_PASSWORD",
+              help="Password (or set KG_PUSH_PASSWORD).")
+@click.option("--append", is_flag=True, help="Add to the graph (POST) instead of replacing it (PUT).")
+@click.option("--body-format", type=click.Choice(["nt", "turtle"]), default="nt", show_default=True,
+              help="Serialisation sent to the store.")
+@click.option("--timeout", default=300.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds to wait for the store.")
+@handle_errors
+def push(file: Path | None, endpoint: str, graph_iri: str | None, user: str | None, password: str | None,
+         append: bool, body_format: str, timeout: float) -> None:
+    """Upload the graph (FILE, default exports/shenyang.ttl) to a triple store (SPARQL Graph Store Protocol).
+
+    PUT replaces the named graph; --append POSTs into it instead.
+
+    \b
+    Example:
+      kg push --endpoint http://127.0.0.1:8890/sparql-graph-crud-auth --user dba --password dba
+    """
+    from .push import push as run_push
+
+    result = run_push(file, endpoint, graph=graph_iri, user=user, password=password, append=append,
+                      body_format=body_format, timeout=timeout)
+    click.echo(result.summary())
+
+
 @cli.command(name="export")
 @click.option("--format", "fmt", required=True, metavar="FORMAT",
               help="turtle, nt, jsonld, rdfxml, trig, graphml or csv.")
