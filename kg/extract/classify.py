@@ -1,7 +1,8 @@
 """Measure categories by keyword, statement kinds by section, and the document's own metadata.
 
-Categories come from the `keywords` of data/vocab/categories.yaml: the longest keyword found wins (so
-燃气管 beats 管线 and 地区生产总值增长 beats 地区生产总值), ties go to the category listed first. A measure
+Categories come from the `keywords` of data/vocab/categories.yaml. Chinese phrases are head-final, so the
+keyword written last wins (单位生产总值能耗 → energy intensity); where keywords overlap, the longest one
+(燃气管 beats 管线, 地区生产总值增长 beats 地区生产总值), ties going to the category listed first. A measure
 no keyword matches gets the category `other` and a note asking for review.
 """
 
@@ -44,19 +45,17 @@ class Categorizer:
         if self.regex is None:
             return None
         for text in texts:
-            best = None
+            matches = []
             pos = 0
-            # overlapping keywords (老旧小区 inside 改造老旧小区) are found by restarting one character on
+            # overlapping keywords (燃气管 / 管线) are all found by restarting one character on
             while True:
                 m = self.regex.search(text, pos)
                 if not m:
                     break
-                r = self.rank[m.group()]
-                if best is None or r < best:
-                    best = r
+                matches.append((m.start(), m.end(), self.rank[m.group()]))
                 pos = m.start() + 1
-            if best is not None:
-                return best[2]
+            if matches:
+                return _head_keyword(matches)
         return None
 
     def is_indicator(self, key: str) -> bool:
@@ -67,6 +66,21 @@ class Categorizer:
             seen.add(key)
             key = self.broader.get(key)
         return False
+
+
+def _head_keyword(matches: list[tuple[int, int, tuple[int, int, str]]]) -> str:
+    """Chinese phrases are head-final: the keyword written last names the measure (单位生产总值能耗 is
+    about 能耗; 学校配备校车 about 校车). Keywords that overlap (燃气管线: 燃气管 / 管线) are one place in
+    the text, where the longest one wins (ties: the category listed first)."""
+    matches.sort()
+    groups: list[list] = []  # [end, best rank] of each separate place, in text order
+    for start, end, rank in matches:
+        if groups and start < groups[-1][0]:
+            groups[-1][0] = max(groups[-1][0], end)
+            groups[-1][1] = min(groups[-1][1], rank)
+        else:
+            groups.append([end, rank])
+    return groups[-1][1][2]
 
 
 # ------------------------------------------------------------------------------------------ metadata

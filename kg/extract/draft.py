@@ -23,6 +23,10 @@ from .structure import MAX_SPAN, Heading, Outline, clean_label, parse_outline
 DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SLUG_BAD = re.compile(r"[^a-z0-9]+")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+#: Words that end the lead of a number (…不少于1200张, …提高到850元): left out of a measure's label.
+_LEVEL_WORDS_RE = re.compile("(?:" + T._alternation([*T.PREFIX_BOUNDS, "达到", "提高到", "增加到", "扩大到", "提高至",
+                                                     "增加至", "扩大至", "调整为", "控制在", "达", "为", "至", "到",
+                                                     "共", "计", "累计", "合计"]) + ")+$")
 _YEAR_IN_LABEL = re.compile(r"(19[5-9][0-9]|20[0-9][0-9])")
 STATEMENT_CONTEXT = 12  # characters of context before a number in a statement's span
 
@@ -144,7 +148,8 @@ class _Regions:
     """Headings and sentences as non-overlapping text regions, to find which one holds a position."""
 
     def __init__(self, outline: Outline):
-        items = [(h.start, h.end, "h", i) for i, h in enumerate(outline.headings)]
+        # inline items (一是…) are goals whose words stay in the body sentence
+        items = [(h.start, h.end, "h", i) for i, h in enumerate(outline.headings) if h.style != "item"]
         items += [(s.start, s.end, "s", i) for i, s in enumerate(outline.sentences)]
         items.sort()
         self.items = items
@@ -162,6 +167,8 @@ class _Regions:
 def _action_clause(text: str) -> bool:
     t = text
     for _ in range(3):
+        if t.startswith(T.ACTION_VERBS):
+            return True
         for adv in T.ADVERBS:
             if t.startswith(adv) and len(t) > len(adv):
                 t = t[len(adv):]
@@ -300,6 +307,8 @@ def extract_text(text: str, *, doc_id: str, year: int | None = None, city: str |
     events += [(s.start, "s", i) for i, s in enumerate(outline.sentences)]
     events.sort()
     for _, kind, idx in events:
+        if kind == "h" and outline.headings[idx].style == "item":
+            continue
         if kind == "h":
             qs = by_heading.get(idx)
             if not qs:
@@ -328,7 +337,7 @@ def extract_text(text: str, *, doc_id: str, year: int | None = None, city: str |
                     continue
                 clause_text = text[cs:ce]
                 sent_text = text[max(sent.start, cs - 100):min(sent.end, ce + 100)]
-                lead = text[cs:cq[0].start]
+                lead = _LEVEL_WORDS_RE.sub("", text[cs:cq[0].start])
                 label = clean_label(lead) if len(lead.strip()) >= 4 else clean_label(clause_text)
                 label = label or cq[0].as_written
                 cat, note = category_of(clause_text, sent_text, chain_text)
@@ -445,7 +454,7 @@ def to_yaml(draft: Draft) -> bytes:
     d = draft.document
     out = [
         f"# Draft records drafted by `kg extract` from {draft.source_name or d.id}: rule-based, unreviewed.",
-        "# Check every item against the text, fix labels/categories/units, then set reviewed: true.",
+        "# Check every item against the text, fix labels, categories and units, then mark it as reviewed.",
         "document:",
         f"  id: {_q(d.id)}",
         f"  slug: {_q(d.slug)}",

@@ -201,7 +201,7 @@ def _read(norm: str, text: str, m: re.Match, table: UnitTable):
     written = m.group(kind)
     prev = norm[s - 1] if s else ""
     if kind == "ar":
-        if prev in _LATIN or (prev in ".," and s >= 2 and norm[s - 2].isdigit()):
+        if prev in _LATIN or (prev and prev in ".," and s >= 2 and norm[s - 2].isdigit()):
             return None  # G20, X5, 1.2.3
         if norm.startswith("第", s - 1):
             return None
@@ -272,7 +272,7 @@ def _read(norm: str, text: str, m: re.Match, table: UnitTable):
                 return None
         if norm.startswith("子", pos + len(unit.written)):
             return None  # 八家子, 三台子: place names
-        if bare_multiplier and (unit.unit not in T.COUNT_UNITS or prev in T.CN_NUMERAL_CHARS):
+        if bare_multiplier and (unit.unit not in T.COUNT_UNITS or (prev and prev in T.CN_NUMERAL_CHARS)):
             return None  # 亿元以上项目 is a size class, not an amount
         return _finish(norm, text, s, pos, values, unit, more, kind, mult)
 

@@ -34,7 +34,8 @@ _CLAUSE_CUT_RE = re.compile(r"[，,：:；;、]")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT_RE = re.compile(r"[0-9０-９]")
 _SENTENCE_SPLIT = re.compile(rf"[{re.escape(T.SENTENCE_END)}]")
-_CLAUSE_SPLIT = re.compile(r"[，,]")
+_CLAUSE_SPLIT = re.compile(r"，|,(?![0-9]{3}(?![0-9]))")  # not the separator of 1,200
+_ITEM_END_RE = re.compile(r"[，,；;。：:]")
 _SPACE = " \t\r\u3000\xa0"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -165,6 +166,7 @@ def parse_outline(text: str) -> Outline:
             heading.hard_break = hard_break
             items.append(("h", heading))
         if body is not None:
+            items.append(("para", None))
             items.extend(_body_items(text, *body))
     _assign(text, items, out)
     return out
@@ -215,12 +217,13 @@ def _body_items(text: str, s: int, e: int):
             continue
         if m.start() > pos:
             out.append(("b", (pos, m.start())))
-        cut = re.compile(r"[，,；;。：:]").search(text, m.end(), e)
+        cut = _ITEM_END_RE.search(text, m.end(), e)
         te = cut.start() if cut else e
         label = clean_label(text[m.end():te])
         if label:
-            out.append(("h", Heading(m.start(), min(te, m.start() + MAX_SPAN), "item", ordinal, label)))
-        pos = m.start()
+            # an inline item is a goal; its words stay in the body, where its numbers become statements
+            out.append(("h", Heading(m.end(), te, "item", ordinal, label)))
+        pos = m.end()
     if pos < e:
         out.append(("b", (pos, e)))
     return out
@@ -256,6 +259,11 @@ def _assign(text: str, items, out: Outline) -> None:
             out.headings.append(h)
             current = len(out.headings) - 1
             stack.append((r, current))
+        elif kind == "para":
+            # inline items (一是…) end with their paragraph
+            while stack and stack[-1][0] >= 1001:
+                stack.pop()
+            current = stack[-1][1] if stack else None
         elif kind == "b":
             s, e = value  # type: ignore[misc]
             out.sentences.extend(_sentences(text, s, e, current))
