@@ -330,5 +330,90 @@ def extract(path: Path | None, out: Path | None, doc_id: str | None, year: int |
     click.echo(f"wrote {target}: {summary(draft)}")
 
 
+@cli.command("query")
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read the query from FILE ('-' = standard input).")
+@click.option("-n", "--name", "canned_name", default=None, help="Run a canned query from queries/ (see --list).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind ?NAME to VALUE (repeatable). Canned queries declare typed parameters; in your own "
+                   "queries <iri> or prefix:name is an IRI, 12 or 1.5 a number, anything else a string.")
+@click.option("-g", "--graph", "graph_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Query these RDF files (format from the extension; repeatable). Default: exports/shenyang.ttl.")
+@click.option("--no-ontology", is_flag=True, help="Do not add ontology/shenyang.ttl to the data.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "nt"]), default=None,
+              help="table (default on a terminal), csv, tsv (default in a pipe), json (SPARQL 1.1 results); "
+                   "turtle (default) or nt for CONSTRUCT/DESCRIBE.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE (atomically) instead of standard output; the suffix picks the format.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Stop the query after this many seconds (0 = no limit).")
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+              help="Query engine (same rows; oxigraph is much faster).")
+@click.option("--list", "list_queries", is_flag=True, help="List the canned queries and their parameters.")
+@click.option("--show", is_flag=True, help="Print the query text (parameters bound) instead of running it.")
+@click.option("--prefixes", "show_prefixes", is_flag=True, help="Print the predeclared prefixes.")
+@handle_errors
+def query(sparql: str | None, query_file, canned_name: str | None, params: tuple[str, ...],
+          graph_files: tuple[Path, ...], no_ontology: bool, fmt: str | None, output: Path | None, timeout: float,
+          engine: str, list_queries: bool, show: bool, show_prefixes: bool) -> None:
+    """Run a read-only SPARQL query over the built graph (common prefixes predeclared).
+
+    Exit codes: 0 success (ASK: true), 1 ASK false or an error, 2 bad query or input, 124 timeout.
+
+    \b
+    Examples:
+      kg query 'SELECT ?m ?v WHERE { ?t sy:measure ?m ; sy:value ?v } LIMIT 5'
+      kg query -f my.rq --format csv > out.csv
+      kg query --list
+      kg query --name compare-years
+      kg query --name targets-by-district --param district=浑南区 --format json
+    """
+    from . import query as q
+    from .export import write_atomic
+    from .results import choose_format, render
+
+    if show_prefixes:
+        click.echo(q.prefix_declarations())
+        return
+    if list_queries:
+        click.echo(q.describe_canned(q.canned_queries()), nl=False)
+        return
+    given = [x for x in (sparql is not None, query_file is not None, canned_name is not None) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one query: SPARQL text, -f FILE or --name NAME (see --list)")
+    bindings = q.parse_param_args(params)
+    if canned_name:
+        text: str | q.CannedQuery = q.canned(canned_name)
+        source = str(text.path.relative_to(paths.ROOT)) if text.path.is_relative_to(paths.ROOT) else str(text.path)
+    elif query_file is not None:
+        text, source = query_file.read(), (None if query_file.name == "<stdin>" else query_file.name)
+    else:
+        text, source = sparql, None
+    raw = text.text if isinstance(text, q.CannedQuery) else text
+    kind = q.check_read_only(raw, source)
+    out_format = None if show else choose_format(kind, fmt, tty=sys.stdout.isatty() and not output,
+                                                   output=str(output) if output else None)
+    graph = q.load_graph(graph_files, ontology=not no_ontology, engine=engine)
+    if show:
+        declared = text.params if isinstance(text, q.CannedQuery) else ()
+        click.echo(q.bind_params(graph, raw, bindings, declared, source)[0], nl=False)
+        return
+    result = q.run(graph, text, bindings, timeout=timeout or None, source=source)
+    width = None
+    if out_format == "table" and sys.stdout.isatty() and not output:
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+    data = render(result, out_format, width=width)
+    if output:
+        write_atomic(output, data)
+    else:
+        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else click.echo(data.decode(), nl=False)
+        sys.stdout.flush()
+    if result.kind == "ask" and not result.boolean:
+        sys.exit(1)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m kg`
     cli()
