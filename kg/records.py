@@ -276,6 +276,13 @@ def _closest(word: str, choices) -> str:
     return f" (did you mean {match[0]!r}?)" if match else f" (allowed: {', '.join(sorted(choices))})"
 
 
+def _where(kind: str, plural: str, i: int, node: Any) -> str:
+    """How a problem names an item: by its id when it has one, else by its position."""
+    if isinstance(node, dict) and isinstance(node.get("id"), str):
+        return f"{kind} {node['id']}"
+    return f"{plural}[{i}]"
+
+
 def _as_list(value: Any) -> list:
     if value is None:
         return []
@@ -362,10 +369,9 @@ def _parse_goals(c: _Checker, nodes: Any, doc: Document) -> list[Goal]:
         c.problem(0, "goals", "expected a list")
         return goals
     for i, g in enumerate(_as_list(nodes)):
-        where = f"goals[{i}]"
+        where = _where("goal", "goals", i, g)
         if not c.mapping(g, where, GOAL_KEYS, ("id", "label", "span"), 0):
             continue
-        where = f"goal {g.get('id')}"
         gid, label = c.ident(g, "id", where), c.text(g, "label", where, max_len=30)
         span = c.span(g, where, doc.chars)
         parent = g.get("parent")
@@ -395,10 +401,9 @@ def _check_goal_tree(c: _Checker, goals: list[Goal]) -> None:
 def _parse_facilities(c: _Checker, nodes: Any, doc: Document) -> list[Facility]:
     out = []
     for i, f in enumerate(_as_list(nodes)):
-        where = f"facilities[{i}]"
+        where = _where("facility", "facilities", i, f)
         if not c.mapping(f, where, FACILITY_KEYS, ("id", "label", "type", "span"), 0):
             continue
-        where = f"facility {f.get('id')}"
         fid, label = c.ident(f, "id", where), c.text(f, "label", where, max_len=30)
         ftype = f.get("type")
         if ftype not in c.vocab.facility_types:
@@ -418,10 +423,9 @@ def _parse_facilities(c: _Checker, nodes: Any, doc: Document) -> list[Facility]:
 def _parse_measures(c: _Checker, nodes: Any, doc: Document, goal_ids: set[str]) -> list[Measure]:
     out = []
     for i, m in enumerate(_as_list(nodes)):
-        where = f"measures[{i}]"
+        where = _where("measure", "measures", i, m)
         if not c.mapping(m, where, MEASURE_KEYS, ("id", "goal", "label", "category", "span"), 0):
             continue
-        where = f"measure {m.get('id')}"
         mid, label = c.ident(m, "id", where), c.text(m, "label", where, max_len=30)
         goal = m.get("goal")
         if goal not in goal_ids:
@@ -488,8 +492,12 @@ def load_record(path: Path, vocab: Vocab | None = None) -> Record:
 
 
 def load_records(records_dir: Path = paths.RECORDS, vocab: Vocab | None = None) -> Corpus:
-    """Load every *.yaml in a directory (sorted, so builds are deterministic) and check them together."""
-    vocab = vocab or load_vocab()
+    """Load every *.yaml in a directory (sorted, so builds are deterministic) and check them together.
+
+    Without a `vocab`, cities come from the `gazetteer/` directory beside the records directory when there is
+    one (DIR/records + DIR/gazetteer, as `kg synth` writes them), else from data/gazetteer.
+    """
+    vocab = vocab or load_vocab(gazetteer_dir=gazetteer_dir_for(records_dir))
     if not records_dir.is_dir():
         raise RecordError([f"{records_dir}: no such directory; pass --records DIR with the record files"])
     files = sorted(records_dir.glob("*.yaml"))
@@ -508,6 +516,12 @@ def load_records(records_dir: Path = paths.RECORDS, vocab: Vocab | None = None) 
     if problems:
         raise RecordError(problems)
     return Corpus(tuple(records), vocab)
+
+
+def gazetteer_dir_for(records_dir: Path) -> Path:
+    """The gazetteers that go with a records directory: its sibling `gazetteer/`, else data/gazetteer."""
+    sibling = records_dir.parent / "gazetteer"
+    return sibling if sibling.is_dir() else paths.GAZETTEERS
 
 
 def _cross_check(records: list[Record]) -> list[str]:
