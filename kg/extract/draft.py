@@ -7,6 +7,7 @@ The draft has exactly the shape of a curated record file (docs/records.md) and m
 from __future__ import annotations
 
 import bisect
+import gc
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -193,6 +194,21 @@ def extract_text(text: str, *, doc_id: str, year: int | None = None, city: str |
                  slug: str | None = None, title: str | None = None, date: str | None = None,
                  publisher: str | None = None, source_name: str = "") -> Draft:
     """Draft the record of one text. `data` is the file's bytes (for sha256; default: the text as UTF-8)."""
+    # A long text makes hundreds of thousands of small objects and no cycles: the cyclic garbage collector
+    # would rescan them over and over (half the run time on a 10 MB text), so it pauses meanwhile.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _extract(text, doc_id=doc_id, year=year, city=city, gazetteer=gazetteer, vocab=vocab, data=data,
+                        slug=slug, title=title, date=date, publisher=publisher, source_name=source_name)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gazetteer: Gazetteer | None,
+             vocab: Vocab | None, data: bytes | None, slug: str | None, title: str | None, date: str | None,
+             publisher: str | None, source_name: str) -> Draft:
     vocab = vocab or load_vocab()
     if not DOC_ID_RE.match(doc_id or ""):
         raise InputError(f"document id {doc_id!r} is not valid: use letters, digits, '_', '.', '-' "
@@ -242,23 +258,39 @@ def extract_text(text: str, *, doc_id: str, year: int | None = None, city: str |
             root.append("g0")
         return root[0]
 
+    chains: dict[int | None, list[Heading]] = {}
+
     def chain(h_index: int | None) -> list[Heading]:
-        out = []
-        seen = set()
-        while h_index is not None and h_index not in seen:
-            seen.add(h_index)
-            out.append(outline.headings[h_index])
-            h_index = outline.headings[h_index].parent
-        return out
+        if h_index not in chains:
+            out, seen, i = [], set(), h_index
+            while i is not None and i not in seen:
+                seen.add(i)
+                out.append(outline.headings[i])
+                i = outline.headings[i].parent
+            chains[h_index] = out
+        return chains[h_index]
+
+    sections: dict[int | None, tuple[str, int | None] | None] = {}
+
+    def section_kind(h_index: int | None) -> tuple[str, int | None] | None:
+        """outcome (with its year) under a review heading, indicator under a targets heading, else None."""
+        if h_index not in sections:
+            labels = [h.label for h in chain(h_index)]
+            found = None
+            for label in labels:
+                if T.REVIEW_HEADING_RE.search(label):
+                    y = _YEAR_IN_LABEL.search(label)
+                    found = ("outcome", int(y.group()) if y else year - 1)
+                    break
+            if found is None and any(T.INDICATOR_HEADING_RE.search(label) for label in labels):
+                found = ("indicator", None)
+            sections[h_index] = found
+        return sections[h_index]
 
     def kind_of(h_index: int | None, category: str, q: Quantity) -> tuple[str, int | None]:
-        labels = [h.label for h in chain(h_index)]
-        for label in labels:
-            if T.REVIEW_HEADING_RE.search(label):
-                y = _YEAR_IN_LABEL.search(label)
-                return "outcome", int(y.group()) if y else year - 1
-        if any(T.INDICATOR_HEADING_RE.search(label) for label in labels):
-            return "indicator", None
+        found = section_kind(h_index)
+        if found is not None:
+            return found
         if categorizer.is_indicator(category) and q.unit == "percent" and \
                 ("increase-by" in q.comparators or "decrease-by" in q.comparators):
             return "indicator", None
@@ -303,6 +335,7 @@ def extract_text(text: str, *, doc_id: str, year: int | None = None, city: str |
             prev_end = max(prev_end, q.end)
 
     # walk headings and sentences in text order so measure ids follow the text
+    chain_texts: dict[int | None, str] = {}
     events = [(h.start, "h", i) for i, h in enumerate(outline.headings)]
     events += [(s.start, "s", i) for i, s in enumerate(outline.sentences)]
     events.sort()
@@ -322,7 +355,9 @@ def extract_text(text: str, *, doc_id: str, year: int | None = None, city: str |
             continue
         sent = outline.sentences[idx]
         goal = goal_ids[sent.heading] if sent.heading is not None else None
-        chain_text = " ".join(x.label for x in chain(sent.heading))
+        chain_text = chain_texts.get(sent.heading)
+        if chain_text is None:
+            chain_text = chain_texts[sent.heading] = " ".join(x.label for x in chain(sent.heading))
         qs = by_sentence.get(idx, [])
         if qs:
             qi = 0

@@ -28,8 +28,11 @@ _LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 #: Full-width digits and signs → ASCII, one character for one, so offsets do not move.
 FULLWIDTH = str.maketrans("０１２３４５６７８９．％／", "0123456789.%/")
 MAX_VALUE = Decimal("1e18")
-_PREFIX_BOUNDS = sorted(T.PREFIX_BOUNDS.items(), key=lambda kv: -len(kv[0]))
-_CHANGE_VERBS = sorted(T.CHANGE_VERBS.items(), key=lambda kv: -len(kv[0]))
+#: Words that end right before a position: `$` with endpos = the position; the leftmost match is the longest.
+_PREFIX_RE = re.compile(f"(?:{T._alternation(T.PREFIX_BOUNDS)})$")
+_CHANGE_RE = re.compile(f"(?:{T._alternation(T.CHANGE_VERBS)})$")
+_PREFIX_LEN = max(map(len, T.PREFIX_BOUNDS))
+_CHANGE_LEN = max(map(len, T.CHANGE_VERBS))
 _SUFFIX_BOUNDS = sorted(T.SUFFIX_BOUNDS.items(), key=lambda kv: -len(kv[0]))
 #: Comparators in the order a list of them is written (a change first, then its bound).
 _COMPARATOR_ORDER = {"increase-by": 0, "decrease-by": 1, "at-least": 2, "at-most": 3, "approximately": 4,
@@ -127,11 +130,9 @@ class _Masks:
         return i >= 0 and self.spans[i][0] <= pos < self.spans[i][1]
 
 
-def _ends_with_any(text: str, end: int, items) -> tuple[str, str] | None:
-    for word, value in items:
-        if end - len(word) >= 0 and text.startswith(word, end - len(word)):
-            return word, value
-    return None
+def _ends_with(text: str, end: int, regex: re.Pattern, longest: int, table: dict) -> tuple[str, str] | None:
+    m = regex.search(text, max(0, end - longest), end) if end > 0 else None
+    return (m.group(), table[m.group()]) if m else None
 
 
 def _starts_with_any(text: str, pos: int, items) -> tuple[str, str] | None:
@@ -143,14 +144,15 @@ def _starts_with_any(text: str, pos: int, items) -> tuple[str, str] | None:
 
 def _comparators(norm: str, start: int, end_pos: int, more: bool, post: str | None) -> list[str]:
     comps: list[str] = []
-    pre = _ends_with_any(norm, start, _PREFIX_BOUNDS)
+    pre = _ends_with(norm, start, _PREFIX_RE, _PREFIX_LEN, T.PREFIX_BOUNDS)
     verb_end = start
     if pre:
         comps.append(pre[1])
         verb_end = start - len(pre[0])
     for filler in T.CHANGE_FILLERS:
         at = verb_end - len(filler)
-        change = _ends_with_any(norm, at, _CHANGE_VERBS) if at >= 0 and norm.startswith(filler, at) else None
+        change = _ends_with(norm, at, _CHANGE_RE, _CHANGE_LEN, T.CHANGE_VERBS) \
+            if at >= 0 and norm.startswith(filler, at) else None
         if change:
             comps.append(change[1])
             break

@@ -21,9 +21,12 @@ from ..vocab import Gazetteer, Vocab
 from . import tables as T
 
 _NAME_CHAR_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]")
+_NAME_RUN_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]*$")  # with endpos: the run of name characters before it
 _BOUNDARY_RE = re.compile(T._alternation(T.NAME_BOUNDARY_WORDS))
 _GENERIC_PREFIX_RE = re.compile(f"(?:{T._alternation(T.GENERIC_MODIFIERS)})+")
-_GENERIC_NAMES = sorted(set(T.GENERIC_NAMES), key=lambda w: (-len(w), w))
+_GENERIC_BY_LAST: dict[str, list[str]] = {}
+for _w in sorted(set(T.GENERIC_NAMES), key=lambda w: (-len(w), w)):
+    _GENERIC_BY_LAST.setdefault(_w[-1], []).append(_w)
 #: Kinds that stay kinds whatever is written before them (金角银边口袋公园).
 _KIND_ENDINGS = ("口袋公园", "中小学", "城市书房", "城市书屋", "农家书屋", "断头路", "出口路", "快速路")
 _QUANTITY_END_RE = re.compile(r"[0-9一二三四五六七八九十两百千万]+[个座家所条项处间张套批]$")
@@ -105,7 +108,7 @@ class _Spans:
 def _is_generic(name: str) -> bool:
     if name.endswith(_KIND_ENDINGS):
         return True
-    for word in _GENERIC_NAMES:
+    for word in _GENERIC_BY_LAST.get(name[-1:], ()):
         if name.endswith(word):
             pre = name[: len(name) - len(word)]
             if not pre or _GENERIC_PREFIX_RE.fullmatch(pre):
@@ -137,9 +140,7 @@ class FacilityFinder:
     # -- candidates ------------------------------------------------------------------------------------
     def _name_start(self, text: str, suffix_start: int, protected: _Spans) -> tuple[int, str]:
         """Left edge of the name ending at suffix_start, and the word just before it ('' if none)."""
-        start = suffix_start
-        while start > 0 and suffix_start - start < MAX_PREFIX and _NAME_CHAR_RE.match(text[start - 1]):
-            start -= 1
+        start = _NAME_RUN_RE.search(text, max(0, suffix_start - MAX_PREFIX), suffix_start).start()
         cut, before = start, ""
         for m in _BOUNDARY_RE.finditer(text, start, suffix_start):
             if protected.inside(m.start()) or protected.inside(m.end()):

@@ -37,6 +37,7 @@ _SENTENCE_SPLIT = re.compile(rf"[{re.escape(T.SENTENCE_END)}]")
 _CLAUSE_SPLIT = re.compile(r"，|,(?![0-9]{3}(?![0-9]))")  # not the separator of 1,200
 _ITEM_END_RE = re.compile(r"[，,；;。：:]")
 _SPACE = " \t\r\u3000\xa0"
+_SPACES_RE = re.compile(r"\s+")
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
@@ -80,7 +81,9 @@ def ordinal_value(n: str) -> int | None:
 
 def clean_label(text: str) -> str:
     """A short one-line title: whitespace collapsed, cut at a clause break or at MAX_LABEL characters."""
-    label = re.sub(r"\s+", " ", "".join(ch for ch in text if ch.isprintable() or ch.isspace())).strip()
+    if not text.isprintable():
+        text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    label = _SPACES_RE.sub(" ", text).strip()
     label = label.strip(":：,，;；、 ")
     if len(label) > MAX_LABEL:
         m = _CLAUSE_CUT_RE.search(label, 4)
