@@ -11,7 +11,7 @@ from rdflib.namespace import RDF
 
 from . import paths
 from .build import Minter, build_graph
-from .errors import ShapesError
+from .errors import KgError, ShapesError
 from .export import commit_files, serialize
 from .namespaces import DEFAULT_BASE, SY
 from .records import Corpus, load_records
@@ -51,6 +51,24 @@ def record_locations(corpus: Corpus, base: str = DEFAULT_BASE) -> dict[URIRef, s
     return out
 
 
+def explain_violations(violations, graph: Graph, locations: dict[URIRef, str] | None = None) -> str:
+    """The SHACL report, each focus node followed by the record (file:line) it was built from."""
+    by_short = {graph.namespace_manager.normalizeUri(k): v for k, v in (locations or {}).items()}
+    lines = [format_violations(violations)]
+    for v in violations:
+        if v.focus in by_short:
+            lines.append(f"  {v.focus} comes from {by_short[v.focus]}")
+    return "\n".join(lines)
+
+
+def locate_records(records_dir: Path = paths.RECORDS, base: str = DEFAULT_BASE) -> dict[URIRef, str]:
+    """Best effort for `kg validate FILE`: where each node of the current records is defined (or nothing)."""
+    try:
+        return record_locations(load_records(records_dir), base)
+    except KgError:
+        return {}
+
+
 def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None, base: str = DEFAULT_BASE,
           validate: bool = True) -> BuildResult:
     """Load, check and build the graph (no files written)."""
@@ -60,13 +78,8 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
     if validate:
         violations = validate_graph(graph)
         if violations:
-            where = record_locations(corpus, base)
-            lines = [format_violations(violations)]
-            by_short = {graph.namespace_manager.normalizeUri(k): v for k, v in where.items()}
-            for v in violations:
-                if v.focus in by_short:
-                    lines.append(f"  {v.focus} comes from {by_short[v.focus]}")
-            raise ShapesError("\n".join(lines) + "\nNothing was written.")
+            report = explain_violations(violations, graph, record_locations(corpus, base))
+            raise ShapesError(report + "\nNothing was written.")
     return BuildResult(graph, corpus, quoted=len(sources))
 
 

@@ -260,6 +260,7 @@ def test_validate_command_exit_codes(runner, tmp_path):
     result = runner.invoke(cli, ["validate", str(bad)])
     assert result.exit_code == 1
     assert "every measure has exactly one goal" in result.output
+    assert "comes from" in result.output and ".yaml:" in result.output  # names the source record
     broken = tmp_path / "broken.ttl"
     broken.write_text("<a> <b> .", encoding="utf-8")
     result = runner.invoke(cli, ["validate", str(broken)])
