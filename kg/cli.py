@@ -102,12 +102,13 @@ def validate(file: Path | None, records_dir: Path) -> None:
       kg validate exports/shenyang.ttl
     """
     from .pipeline import build as run_build
-    from .validate import format_violations, load_rdf, validate_graph
+    from .pipeline import explain_violations, locate_records
+    from .validate import load_rdf, validate_graph
 
     graph = load_rdf(file) if file else run_build(records_dir, validate=False).graph
     violations = validate_graph(graph)
     if violations:
-        click.echo(format_violations(violations))
+        click.echo(explain_violations(violations, graph, locate_records(records_dir)))
         sys.exit(1)
     click.echo(f"conforms: {len(graph)} triples, 0 violations")
 
