@@ -223,3 +223,20 @@ def test_sources_are_not_copied_into_the_draft():
     longest = max(len(line.split('"')[1]) for line in yaml_text.splitlines() if 'label: "' in line)
     assert longest <= 30
     assert Path  # (kept for type checkers)
+
+
+def test_review_sections_indicators_and_continued_clauses():
+    text = ("——2024年2月1日在某次会议上\n\n## 2023年工作回顾\n\n全市生产总值实现5000亿元，同比增长6.1%。\n\n"
+            "## 2024年目标任务\n\n主要预期目标是：生产总值增长5%左右，失业率控制在5.5%以内。\n\n"
+            "### 一、扩大需求\n\n实施重大项目800个，其中新开工300个。\n")
+    d = extract_text(text, doc_id="r", city="shenyang")
+    assert d.document.year == 2024 and d.document.date == "2024-02-01"
+    assert [g.label for g in d.goals] == ["2023年工作回顾", "2024年目标任务", "扩大需求"]  # not the dateline
+    got = [[(s.value, s.kind, s.year, s.comparators) for s in m.statements] for m in d.measures]
+    assert got == [
+        [(500_000_000_000, "outcome", 2023, ("exactly",)), (Decimal("6.1"), "outcome", 2023, ("increase-by",))],
+        [(5, "indicator", None, ("increase-by", "approximately"))],
+        [(Decimal("5.5"), "indicator", None, ("at-most",))],
+        [(800, "target", None, ("exactly",)), (300, "target", None, ("exactly",))],  # 其中… continues
+    ]
+    assert [m.category for m in d.measures[:3]] == ["gdp-growth", "gdp-growth", "macro-indicators"]

@@ -92,13 +92,18 @@ _PUBLISHER_RE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:日报|晚报|晨报|都�
 
 
 def detect_year(text: str, heading_texts: list[str]) -> int | None:
-    """The plan year: the year most often written in the headings, else in the whole text."""
-    for source in (" ".join(heading_texts), text[:200_000]):
-        found = _YEAR_RE.findall(source)
-        if found:
-            counts = Counter(found)
-            return int(max(found, key=lambda y: (counts[y], -found.index(y))))
-    return None
+    """The plan year: the year most often written in the headings (a review of 2023 speaks for a plan of
+    2024), else in the whole text; ties go to the year written first."""
+    found = []
+    for label in heading_texts:
+        review = T.REVIEW_HEADING_RE.search(label) is not None
+        found += [int(y) + review for y in _YEAR_RE.findall(label)]
+    if not found:
+        found = [int(y) for y in _YEAR_RE.findall(text[:200_000])]
+    if not found:
+        return None
+    counts = Counter(found)
+    return max(found, key=lambda y: (counts[y], -found.index(y)))
 
 
 def detect_date(text: str, year: int) -> str:

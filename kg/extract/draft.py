@@ -287,10 +287,12 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
             sections[h_index] = found
         return sections[h_index]
 
-    def kind_of(h_index: int | None, category: str, q: Quantity) -> tuple[str, int | None]:
+    def kind_of(h_index: int | None, category: str, q: Quantity, context: str = "") -> tuple[str, int | None]:
         found = section_kind(h_index)
         if found is not None:
             return found
+        if context and T.INDICATOR_HEADING_RE.search(context):
+            return "indicator", None  # 主要预期目标是：…
         if categorizer.is_indicator(category) and q.unit == "percent" and \
                 ("increase-by" in q.comparators or "decrease-by" in q.comparators):
             return "indicator", None
@@ -323,12 +325,13 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
         region_measures.setdefault(region, _RegionMeasures()).add(clause, m)
         return m
 
-    def add_statements(m: DraftMeasure, qs: list[Quantity], clause_start: int, h_index: int | None) -> None:
+    def add_statements(m: DraftMeasure, qs: list[Quantity], clause_start: int, h_index: int | None,
+                       context: str = "") -> None:
         prev_end = clause_start
         for q in qs:
             start = max(clause_start, q.start - STATEMENT_CONTEXT, prev_end)
             start = min(start, q.start)
-            kind, st_year = kind_of(h_index, m.category, q)
+            kind, st_year = kind_of(h_index, m.category, q, context)
             m.statements.append(DraftStatement(
                 f"{m.id}-{len(m.statements) + 1}", kind, q.value, q.unit, q.comparators, q.as_written,
                 (start, q.end), st_year, q.note))
@@ -361,6 +364,8 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
         qs = by_sentence.get(idx, [])
         if qs:
             qi = 0
+            previous: DraftMeasure | None = None
+            sent_head = text[sent.start:min(sent.end, sent.start + 40)]  # 主要预期目标是：…
             for cs, ce in sent.clauses:
                 while qi < len(qs) and qs[qi].start < cs:
                     qi += 1
@@ -371,19 +376,24 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
                 if not cq:
                     continue
                 clause_text = text[cs:ce]
-                sent_text = text[max(sent.start, cs - 100):min(sent.end, ce + 100)]
+                if previous is not None and T.CONTINUATION_RE.match(clause_text):
+                    add_statements(previous, cq, cs, sent.heading, sent_head)  # …7695亿元，同比增长4.5%
+                    continue
+                # no keyword in the clause: the sentence's first clause often names the topic
+                first_clause = text[sent.clauses[0][0]:sent.clauses[0][1]] if (cs, ce) != sent.clauses[0] else ""
                 lead = _LEVEL_WORDS_RE.sub("", text[cs:cq[0].start])
                 label = clean_label(lead) if len(lead.strip()) >= 4 else clean_label(clause_text)
                 label = label or cq[0].as_written
-                cat, note = category_of(clause_text, sent_text, chain_text)
+                cat, note = category_of(clause_text, first_clause, chain_text)
                 m = new_measure(goal or root_goal(), label, (cs, min(ce, cs + MAX_SPAN)), cat, note,
                                 ("s", idx), (cs, ce))
-                add_statements(m, cq, cs, sent.heading)
+                add_statements(m, cq, cs, sent.heading, sent_head)
+                previous = m
         elif sent.clauses and _action_clause(text[sent.clauses[0][0]:sent.clauses[0][1]]):
             cs, ce = sent.clauses[0]
             label = clean_label(text[cs:ce])
             if label:
-                cat, note = category_of(text[cs:ce], text[sent.start:min(sent.end, ce + 100)], chain_text)
+                cat, note = category_of(text[cs:ce], chain_text)
                 new_measure(goal or root_goal(), label, (cs, min(ce, cs + MAX_SPAN)), cat, note, ("s", idx),
                             (cs, ce))
 

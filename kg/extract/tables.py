@@ -57,6 +57,7 @@ EXTRA_MEASURE_WORDS: dict[str, tuple[str, str]] = {
     "栋": ("ge", "量词：栋"), "幢": ("ge", "量词：幢"), "块": ("ge", "量词：块"), "片": ("ge", "量词：片"),
     "只": ("ge", "量词：只"), "架": ("ge", "量词：架"), "艘": ("ge", "量词：艘"), "批": ("ge", "量词：批"),
     "位": ("person", "量词：位"), "床": ("zhang", "量词：床"), "㎡": ("m2", "单位：㎡"),
+    "场": ("ge", "量词：场"),
     "km": ("km", "单位：km"), "元人民币": ("yuan", "单位：元人民币"), "人民币": ("yuan", "单位：人民币"),
 }
 SLOGAN_WORD = "大"
@@ -78,7 +79,7 @@ UNIT_NOT_FOLLOWED_BY: dict[str, str | tuple[str, ...]] = {
     "家": "庭长乡园属具电居", "天": "然津空地下气", "所": "有以在属谓得长", "处": "理置于室长分罚级",
     "条": "件例款约理", "项": "目", "套": "餐路", "座": "谈位", "户": "口籍外型", "次": "要数序",
     "名": "单称牌片誉额义录", "个": "人体性税", "元": "旦素宵", "岁": "月", "人": "民员士才工",
-    "间": "隔接断", "张": ("家口",), "件": "套", "日": "报常益本前后起",
+    "间": "隔接断", "张": ("家口",), "件": "套", "日": "报常益本前后起", "场": "馆地所景合景站",
 }
 #: "日" is a date (1月8日) unless it is a time limit (30日内).
 DAY_AS_DURATION_AFTER = ("内", "以内")
@@ -126,7 +127,7 @@ MORE_THAN = ("多", "余")
 SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = SENTENCE_END + "，,"
 #: Lines that are bylines or credits, never headings.
-BYLINE_RE = re.compile(r"记者|通讯员|编辑|来源[:：]|摄影|本报讯|责任编辑")
+BYLINE_RE = re.compile(r"记者|通讯员|编辑|来源[:：]|摄影|本报讯|责任编辑|^[—－-]{1,2}")  # …and datelines (——2024年…)
 #: Verbs (after optional adverbs) that open a measure: a sentence without numbers becomes a measure
 #: when its first clause starts with one of these.
 ADVERBS = ("进一步", "全面", "持续", "积极", "大力", "着力", "深入", "继续", "加快", "切实", "扎实", "不断",
@@ -139,8 +140,11 @@ ACTION_VERBS = ("推进", "推动", "实施", "建设", "新建", "改建", "扩
                 "吸引", "保障", "推广", "拓展", "整治", "治理", "保护", "免费", "为", "对", "改善", "降低",
                 "减少", "控制", "压减", "调整", "缩小", "筹集", "解决", "开放", "布局", "规划", "抓好", "做好",
                 "办好", "做强", "做大", "做优", "壮大", "引领", "加快", "全面", "持续")
+#: A clause that starts like this continues the previous clause's measure (…7695亿元，同比增长4.5%).
+CONTINUATION_RE = re.compile(r"(?:同比|比上年|较上年|比去年|分别|其中)?(?:" + "|".join(
+    ["增长", "下降", "减少", "降低", "上升", "增速", "增幅", "降幅", "分别", "其中", "占比", "达到"]) + ")")
 #: Headings of these sections hold headline indicators / a review of past work.
-INDICATOR_HEADING_RE = re.compile(r"预期目标|主要目标|主要指标|预期指标|发展目标")
+INDICATOR_HEADING_RE = re.compile(r"预期目标|主要指标|预期指标|(?:主要|发展)目标(?!任务)")
 REVIEW_HEADING_RE = re.compile(r"回顾|过去一年|过去五年|工作总结|主要成绩|取得的成绩|成就")
 
 # --------------------------------------------------------------------------------------- facilities
