@@ -416,5 +416,51 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--year", type=int, default=None, help="Only nodes of this year (and the places/years they link to).")
+@click.option("--district", default=None, help="Only nodes naming this district: 浑南区, 浑南, Hunnan or its IRI.")
+@click.option("--goal", default=None, help="One goal and everything under it: IRI, its end (shenyang-2022/ls-03) or label.")
+@click.option("--focus", default=None, help="Only the neighbourhood of one node (IRI, end of IRI or exact label).")
+@click.option("--depth", type=click.IntRange(0, 20), default=1, show_default=True, help="Links from --focus.")
+@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="RDF file to draw (e.g. exports/shenyang.ttl). Default: a fresh build of the records.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=paths.EXPORTS / "shenyang.html", show_default=True, help="HTML file to write (atomically).")
+@click.option("--title", default=None, help="Page heading (default: the dataset's label and the filters).")
+@records_option
+@sources_option
+@handle_errors
+def viz(year: int | None, district: str | None, goal: str | None, focus: str | None, depth: int,
+        graph_file: Path | None, out_file: Path, title: str | None, records_dir: Path,
+        sources_dir: Path | None) -> None:
+    """Write the interactive HTML graph: one self-contained file that works offline.
+
+    \b
+    Examples:
+      kg viz                                   # exports/shenyang.html (also written by kg build)
+      kg viz --year 2023 --district 浑南区 --out hunnan-2023.html
+      kg viz --focus measure/shenyang-2022/old-compounds --depth 2 --out old-compounds.html
+    """
+    from .export import write_atomic
+    from .pipeline import build as run_build
+    from .validate import load_rdf
+    from .viz import filter_graph, html_bytes, to_networkx
+
+    if focus is None and click.get_current_context().get_parameter_source("depth").name == "COMMANDLINE":
+        raise click.BadParameter("--depth needs --focus", param_hint="--depth")
+    if graph_file:
+        graph = load_rdf(graph_file)
+    else:
+        graph = run_build(records_dir, sources_dir=sources_dir or paths.default_sources(), validate=False).graph
+    view = to_networkx(graph)
+    if any(x is not None for x in (year, district, goal, focus)):
+        view = filter_graph(view, year=year, district=district, goal=goal, focus=focus, depth=depth)
+    data = html_bytes(view, title=title)
+    write_atomic(out_file, data)
+    shown = f" ({view.graph['filters']})" if view.graph.get("filters") else ""
+    click.echo(f"wrote {out_file}: {view.number_of_nodes()} nodes, {view.number_of_edges()} edges{shown}, "
+               f"{len(data) // 1024} KiB")
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m kg`
     cli()

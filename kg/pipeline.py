@@ -93,9 +93,10 @@ def publishers() -> list:
     {file name: bytes}; later stages can describe earlier files (the DCAT catalog checksums them)."""
     from .catalog import catalog_output
     from .formats import lod_outputs
+    from .viz import html_output
 
     # catalog_output must stay LAST: it describes and checksums every file staged before it.
-    return [core_outputs, lod_outputs, catalog_output]
+    return [core_outputs, lod_outputs, html_output, catalog_output]
 
 
 def write_all(result: BuildResult, out_dir: Path) -> list[Path]:

@@ -566,7 +566,7 @@ def summary(draft: Draft) -> str:
     """One line of counts, and what a reviewer should look at first."""
     c = draft.counts()
     text = (f"{c['goals']} goals, {c['measures']} measures, {c['statements']} statements, "
-            f"{c['facilities']} facilities, {c['districts']} district mentions; every item reviewed: false")
+            f"{c['facilities']} facilities, {c['districts']} district names; every item reviewed: false")
     if c["uncategorised"]:
         text += f"\n{c['uncategorised']} measure(s) have category `other` (no keyword matched): review them"
     if draft.skipped:

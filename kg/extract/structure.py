@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import tables as T
 
-MAX_LABEL = 28  # goal labels are short titles (the loader allows 30)
+MAX_LABEL = 20  # labels are short titles (docs/records.md: about 20 characters; the loader allows 30)
 MAX_SPAN = 60   # spans are short phrases; a quote is at most 80 characters
 
 _CN_NUM = "一二三四五六七八九十"

@@ -142,7 +142,8 @@ ACTION_VERBS = ("推进", "推动", "实施", "建设", "新建", "改建", "扩
                 "办好", "做强", "做大", "做优", "壮大", "引领", "加快", "全面", "持续")
 #: A clause that starts like this continues the previous clause's measure (…7695亿元，同比增长4.5%).
 CONTINUATION_RE = re.compile(r"(?:同比|比上年|较上年|比去年|分别|其中)?(?:" + "|".join(
-    ["增长", "下降", "减少", "降低", "上升", "增速", "增幅", "降幅", "分别", "其中", "占比", "达到"]) + ")")
+    ["增长", "下降", "减少", "降低", "上升", "增速", "增幅", "降幅", "分别", "其中", "占比", "达到", "惠及",
+     "覆盖", "涉及", "带动", "受益"]) + ")")
 #: Headings of these sections hold headline indicators / a review of past work.
 INDICATOR_HEADING_RE = re.compile(r"预期目标|主要指标|预期指标|(?:主要|发展)目标(?!任务)")
 REVIEW_HEADING_RE = re.compile(r"回顾|过去一年|过去五年|工作总结|主要成绩|取得的成绩|成就")

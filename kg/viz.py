@@ -1,0 +1,702 @@
+"""The interactive HTML graph: a networkx projection of the RDF graph, filtered views of it, and one
+self-contained pyvis/vis-network page (no network access needed to open it).
+
+* `to_networkx(graph)` projects goals, measures, quantified statements, districts, the city, facilities and
+  years with the `sy:` relations between them. Every attribute is a plain string, int or bool, so the
+  projection can be written as GraphML as it is.
+* `filter_graph(G, year=…, district=…, goal=…, focus=…, depth=…)` cuts a smaller view out of it.
+* `render_html(graph, …filters)` returns the page: vis-network's JS/CSS (the copy pyvis ships) inlined, kg's
+  own template instead of pyvis's (which loads Bootstrap and tom-select from CDNs), a Content-Security-Policy
+  that allows only the page's own scripts, and every label passed as JSON data, never as HTML.
+
+The page is byte-identical for the same graph: nodes and edges are sorted, ids are IRIs and `e<n>`, there is
+no timestamp, and the layout is computed in the browser from a fixed random seed (physics capped, then frozen).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import networkx as nx
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SKOS
+
+from . import paths
+from .errors import InputError, KgError
+from .namespaces import OA, SY
+
+HTML_NAME = "shenyang.html"
+
+#: The classes shown, in legend order: key → (class IRI, colour, shape, size, label font size).
+#: Colours: Tableau 10. Bigger fonts for the nodes that organise the picture, readable when zoomed out.
+CLASS_STYLES: dict[str, tuple[URIRef, str, str, int, int]] = {
+    "Goal": (SY.Goal, "#e15759", "diamond", 16, 20),
+    "Measure": (SY.Measure, "#4e79a7", "dot", 11, 14),
+    "Target": (SY.Target, "#f28e2b", "triangleDown", 9, 12),
+    "Outcome": (SY.Outcome, "#59a14f", "triangleDown", 9, 12),
+    "Indicator": (SY.Indicator, "#b07aa1", "triangleDown", 9, 12),
+    "QuantifiedStatement": (SY.QuantifiedStatement, "#ff9da7", "triangleDown", 9, 12),
+    "Facility": (SY.Facility, "#edc948", "square", 10, 14),
+    "District": (SY.District, "#76b7b2", "triangle", 16, 22),
+    "City": (SY.City, "#9c755f", "hexagon", 22, 30),
+    "Year": (SY.Year, "#79706e", "star", 26, 40),
+}
+#: When a node has several of these types, the first in this order names its class.
+CLASS_PRIORITY = ["Target", "Outcome", "Indicator", "QuantifiedStatement", "Measure", "Goal", "Facility",
+                  "District", "City", "Year"]
+STATEMENT_CLASSES = {"Target", "Outcome", "Indicator", "QuantifiedStatement"}
+#: Relations drawn as edges (all point from the more specific node to the more general one).
+RELATIONS = [SY.subGoalOf, SY.underGoal, SY.measure, SY.facility, SY.district, SY.inCity, SY.year]
+#: Places and years: shown by a year/district filter when they have no value for it but link to a match.
+CONTEXT_CLASSES = {"Year", "City", "District", "Facility"}
+#: Nodes a focus view does not expand through: everything of a year, or of the city, is one hop from them.
+HUB_CLASSES = {"Year", "City"}
+
+CJK_FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
+RANDOM_SEED = 7
+
+
+# ---------------------------------------------------------------------------------------------------------
+# RDF → networkx
+
+
+def _local(iri: URIRef | str) -> str:
+    return re.split(r"[#/]", str(iri).rstrip("/#"))[-1]
+
+
+def _labels(g: Graph, node, prop=RDFS.label) -> dict[str, str]:
+    """{'zh': …, 'en': …, '': …} — the smallest label per language, so the choice is stable."""
+    out: dict[str, str] = {}
+    for lit in sorted((o for o in g.objects(node, prop) if isinstance(o, Literal)), key=str):
+        lang = (lit.language or "").split("-")[0].lower()
+        out.setdefault(lang, str(lit))
+    return out
+
+
+def _zh_en(g: Graph, node, fallback: str = "") -> tuple[str, str]:
+    labels = _labels(g, node)
+    if not labels:
+        labels = _labels(g, node, SKOS.prefLabel)
+    zh = labels.get("zh") or labels.get("") or labels.get("en") or fallback or _local(node)
+    return zh, labels.get("en", "")
+
+
+@functools.lru_cache(maxsize=1)
+def _ontology_labels() -> dict[str, tuple[str, str]]:
+    """zh/en labels of the ontology's terms (classes, relations, comparators) by IRI."""
+    onto = Graph()
+    try:
+        onto.parse(paths.ONTOLOGY, format="turtle")
+    except (OSError, ValueError):  # the page then shows local names; nothing else depends on it
+        return {}
+    return {str(s): _zh_en(onto, s) for s in set(onto.subjects(RDFS.label, None))}
+
+
+def term_label(iri: URIRef | str) -> tuple[str, str]:
+    """(zh, en) label of an ontology term, falling back to its local name."""
+    return _ontology_labels().get(str(iri), (_local(iri), _local(iri)))
+
+
+def _year_value(g: Graph, node) -> int | None:
+    for text in [_labels(g, node).get("en", ""), _local(node)]:
+        if text.isdigit():
+            return int(text)
+    return None
+
+
+def _spans(g: Graph, node) -> list[dict]:
+    """Every Web Annotation anchor of a node: document, offsets and (with sources) the quoted text."""
+    out = []
+    for sr in g.objects(node, PROV.wasDerivedFrom):
+        doc = g.value(sr, OA.hasSource)
+        if doc is None:
+            continue
+        span: dict = {"doc": doc}
+        for sel in g.objects(sr, OA.hasSelector):
+            if (sel, RDF.type, OA.TextPositionSelector) in g:
+                start, end = g.value(sel, OA.start), g.value(sel, OA.end)
+                if start is not None and end is not None:
+                    span["start"], span["end"] = int(start), int(end)
+            exact = g.value(sel, OA.exact)
+            if exact is not None:
+                span["quote"] = str(exact)
+        out.append(span)
+    return sorted(out, key=lambda s: (str(s["doc"]), s.get("start", -1), s.get("end", -1)))
+
+
+def _join(values: Iterable) -> str:
+    """A set as one GraphML-friendly string: sorted, space-separated."""
+    return " ".join(sorted({str(v) for v in values}))
+
+
+def split_values(text: str | None) -> list[str]:
+    """The inverse of the space-separated list attributes (`years`, `districts`, `aliases`)."""
+    return text.split() if text else []
+
+
+def to_networkx(graph: Graph) -> nx.MultiDiGraph:
+    """Project the knowledge graph onto the nodes and relations the HTML graph shows.
+
+    Nodes are IRIs (str) with attributes `iri`, `class` (local name: Goal, Measure, Target, Outcome,
+    Indicator, Facility, District, City, Year), `label` (= `label_zh`), `label_zh`, `label_en`, `year` (int,
+    the node's own sy:year), `years` and `districts` (space-separated: the years and district names the node
+    is relevant to, used by the filters), and per class: `ordinal` (goal), `category` (measure), `value`,
+    `unit`, `comparator`, `as_written`, `note` (statements), `facility_type`, `division_kind`, `aliases`,
+    and the source anchor `source_doc`, `source_title`, `start`, `end`, `quote`, `mentions`.
+    Edges carry `relation` (local name, e.g. underGoal) and `relation_iri`; the edge key is the relation.
+    """
+    G = nx.MultiDiGraph()
+    title: dict[str, str] = {}
+    for ds in sorted(graph.subjects(RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")), key=str):
+        title = _labels(graph, ds)
+        break
+    G.graph["name"] = title.get("zh") or title.get("") or "知识图谱"
+
+    classes: dict[URIRef, str] = {}
+    for key in CLASS_PRIORITY:
+        for node in graph.subjects(RDF.type, CLASS_STYLES[key][0]):
+            if isinstance(node, URIRef):
+                classes.setdefault(node, key)
+
+    def by_class(*keys: str) -> list[URIRef]:
+        return sorted((n for n, c in classes.items() if c in keys), key=str)
+
+    doc_years: dict = {d: {_year_value(graph, y) for y in graph.objects(d, SY.year)} - {None}
+                       for d in set(graph.subjects(SY.year, None))}
+    own_year = {}
+    for n in classes:
+        ys = sorted(y for y in (_year_value(graph, o) for o in graph.objects(n, SY.year)) if y is not None)
+        if classes[n] == "Year":
+            ys = [y for y in [_year_value(graph, n)] if y is not None]
+        if ys:
+            own_year[n] = ys
+
+    # -- the nodes and their own attributes
+    for n in sorted(classes, key=str):
+        cls = classes[n]
+        zh, en = _zh_en(graph, n)
+        attrs: dict = {"iri": str(n), "class": cls, "label": zh, "label_zh": zh}
+        if en:
+            attrs["label_en"] = en
+        if n in own_year:
+            attrs["year"] = own_year[n][0]
+        aliases = [str(a) for a in graph.objects(n, SKOS.altLabel)]
+        if aliases:
+            attrs["aliases"] = _join(aliases)
+        if cls == "Goal":
+            ordinal = graph.value(n, SY.ordinal)
+            if ordinal is not None:
+                attrs["ordinal"] = int(ordinal)
+        elif cls == "Measure":
+            cat = graph.value(n, SY.category)
+            if cat is not None:
+                attrs["category"], cat_en = _zh_en(graph, cat)
+                if cat_en:
+                    attrs["category_en"] = cat_en
+        elif cls in STATEMENT_CLASSES:
+            value = graph.value(n, SY.value)
+            if value is not None:
+                attrs["value"] = str(value)
+            unit = graph.value(n, SY.unit)
+            if unit is not None:
+                attrs["unit"], unit_en = _zh_en(graph, unit)
+                if unit_en:
+                    attrs["unit_en"] = unit_en
+            comps = sorted(graph.objects(n, SY.comparator), key=str)
+            if comps:
+                attrs["comparator"] = "、".join(term_label(c)[0] for c in comps)
+                attrs["comparator_en"] = ", ".join(term_label(c)[1] for c in comps)
+            for prop, key in ((SY.asWritten, "as_written"), (SY.note, "note")):
+                v = graph.value(n, prop)
+                if v is not None:
+                    attrs[key] = str(v)
+        elif cls == "Facility":
+            ftype = graph.value(n, SY.facilityType)
+            if ftype is not None:
+                attrs["facility_type"], ft_en = _zh_en(graph, ftype)
+                if ft_en:
+                    attrs["facility_type_en"] = ft_en
+        elif cls == "District":
+            kind = graph.value(n, SY.divisionKind)
+            if kind is not None:
+                attrs["division_kind"] = str(kind)
+        spans = _spans(graph, n)
+        if spans:
+            first = spans[0]
+            doc = first["doc"]
+            attrs["source_doc"] = str(graph.value(doc, URIRef("http://purl.org/dc/terms/identifier")) or _local(doc))
+            doc_title = _zh_en(graph, doc)[0]
+            if doc_title:
+                attrs["source_title"] = doc_title
+            if "start" in first:
+                attrs["start"], attrs["end"] = first["start"], first["end"]
+            if "quote" in first:
+                attrs["quote"] = first["quote"]
+            attrs["mentions"] = len(spans)
+        G.add_node(str(n), **attrs)
+
+    # -- the edges. sy:year only where the year is not implied by the node's parent (a top-level goal, or
+    # a statement of another year than its measure): every node has its year as an attribute anyway, and
+    # an edge from each of hundreds of nodes would collapse the picture onto the year nodes.
+    parent_prop = {"Goal": SY.subGoalOf, "Measure": SY.underGoal, **{c: SY.measure for c in STATEMENT_CLASSES}}
+
+    def implied_year(node, year_node) -> bool:
+        prop = parent_prop.get(classes[node])
+        parents = list(graph.objects(node, prop)) if prop is not None else []
+        return bool(parents) and all((p, SY.year, year_node) in graph for p in parents)
+
+    for prop in RELATIONS:
+        rel = _local(prop)
+        for s, o in sorted(graph.subject_objects(prop), key=lambda so: (str(so[0]), str(so[1]))):
+            if s in classes and o in classes and not (prop == SY.year and implied_year(s, o)):
+                G.add_edge(str(s), str(o), key=rel, relation=rel, relation_iri=str(prop))
+
+    # -- the scope of every node: which years and districts it belongs to (what the filters test)
+    district_name = {n: G.nodes[str(n)]["label_zh"] for n in by_class("District")}
+    span_years: dict = defaultdict(set)
+    for n in by_class("District", "City", "Facility"):
+        for span in _spans(graph, n):
+            span_years[n] |= doc_years.get(span["doc"], set())
+    years: dict = defaultdict(set)
+    districts: dict = defaultdict(set)
+    for n, ys in own_year.items():
+        years[n].update(ys)
+    for f in by_class("Facility"):
+        districts[f].update(district_name[d] for d in graph.objects(f, SY.district) if d in district_name)
+        years[f] |= span_years[f]
+    for d in by_class("District", "City"):
+        if d in district_name:
+            districts[d].add(district_name[d])
+        years[d] |= span_years[d]
+    measures = by_class("Measure")
+    for m in measures:
+        for d in graph.objects(m, SY.district):
+            if d in district_name:
+                districts[m].add(district_name[d])
+            if d in classes:
+                years[d].update(own_year.get(m, []))
+        for f in graph.objects(m, SY.facility):
+            if f in classes:
+                years[f].update(own_year.get(m, []))
+                districts[m] |= districts[f]
+                for d in graph.objects(f, SY.district):
+                    if d in classes:
+                        years[d].update(own_year.get(m, []))
+    for s in by_class(*STATEMENT_CLASSES):
+        for m in graph.objects(s, SY.measure):
+            districts[s] |= districts[m]
+    # a goal covers the districts of every measure under it or under any of its sub-goals
+    parent = {g: p for g in by_class("Goal") for p in graph.objects(g, SY.subGoalOf) if p in classes}
+    for m in measures:
+        for goal in graph.objects(m, SY.underGoal):
+            seen = set()
+            while goal in classes and goal not in seen:
+                seen.add(goal)
+                districts[goal] |= districts[m]
+                goal = parent.get(goal)
+    for n in classes:
+        if years[n]:
+            G.nodes[str(n)]["years"] = _join(years[n])
+        if districts[n]:
+            G.nodes[str(n)]["districts"] = _join(districts[n])
+    return G
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Views
+
+
+def _find(G: nx.MultiDiGraph, text: str, classes: set[str] | None, what: str) -> str:
+    """The node a user named: by IRI, by the end of its IRI (goal/shenyang-2022/ls-03 or ls-03), or by label."""
+    text = text.strip()
+    pool = [n for n, a in G.nodes(data=True) if classes is None or a.get("class") in classes]
+    if text in pool:
+        return text
+    for test in (
+        lambda n, a: n.endswith("/" + text.strip("/")),
+        lambda n, a: text in (a.get("label_zh"), a.get("label_en")) or text in split_values(a.get("aliases")),
+        lambda n, a: text.lower() == (a.get("label_en") or "").lower(),
+    ):
+        hits = sorted(n for n in pool if test(n, G.nodes[n]))
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            shown = ", ".join(hits[:5]) + (" …" if len(hits) > 5 else "")
+            raise InputError(f"{what} {text!r} is ambiguous: it matches {len(hits)} nodes ({shown}); "
+                             "give the full IRI or a longer part of it")
+    examples = ", ".join("/".join(n.split("/")[-3:]) for n in sorted(pool)[:: max(1, len(pool) // 3)][:3])
+    raise InputError(f"no {what} {text!r} in the graph; give an IRI, the end of one (e.g. {examples}) "
+                     "or an exact label")
+
+
+def resolve_district(G: nx.MultiDiGraph, name: str) -> str:
+    """The zh name of the district a user named (浑南区, 浑南, Hunnan, or its IRI)."""
+    try:
+        return G.nodes[_find(G, name, {"District"}, "district")]["label_zh"]
+    except InputError:
+        known = " ".join(sorted(a["label_zh"] for _, a in G.nodes(data=True) if a.get("class") == "District"))
+        raise InputError(f"unknown district {name!r}; districts in the graph: {known or '(none)'}") from None
+
+
+def _scope_keep(G: nx.MultiDiGraph, tests: list[tuple[str, str]]) -> set[str]:
+    """Nodes whose scope matches every test, plus the places and years (CONTEXT_CLASSES) that have no value
+    for a tested attribute (a year has no district) and are linked to a matching node. A goal, measure or
+    statement without a value does not match.
+
+    The page's own year/district filters (kg/static/viz.js `scopeKeep`) implement the same rule."""
+    primary, compatible = set(), set()
+    for n, a in G.nodes(data=True):
+        ok, full = True, True
+        for attr, value in tests:
+            values = split_values(a.get(attr))
+            if not values:
+                full = False
+                ok = ok and a.get("class") in CONTEXT_CLASSES
+            elif value not in values:
+                ok = False
+        if ok:
+            compatible.add(n)
+            if full:
+                primary.add(n)
+    keep = set(primary)
+    for n in compatible - primary:
+        if any(m in primary for m in nx.all_neighbors(G, n)):
+            keep.add(n)
+    return keep
+
+
+def _with_context(G: nx.MultiDiGraph, core: set[str]) -> set[str]:
+    """A set of nodes plus the districts, facilities, city and years they link to."""
+    out = set(core)
+    for n in core:
+        for m in G.successors(n):
+            if G.nodes[m].get("class") in {"District", "City", "Facility", "Year"}:
+                out.add(m)
+    return out
+
+
+def filter_graph(G: nx.MultiDiGraph, *, year: int | None = None, district: str | None = None,
+                 goal: str | None = None, focus: str | None = None, depth: int = 1) -> nx.MultiDiGraph:
+    """A smaller view of a projection (a new graph; G is not changed). Filters combine:
+
+    * goal: the goal, its sub-goals, their measures and statements, and the districts/facilities/years these
+      link to;
+    * focus + depth: every node within `depth` links of the focus node (either direction), not expanding
+      through year and city nodes (everything of a year is one link from it);
+    * year / district: nodes of that year / naming that district (a goal covers its measures' districts, a
+      measure its facilities' districts), plus nodes without any year / district linked to one of them.
+    """
+    keep = set(G.nodes)
+    notes = []
+    if goal is not None:
+        root = _find(G, goal, {"Goal"}, "goal")
+        goals = {root} | {n for n in nx.ancestors(G, root) if G.nodes[n].get("class") == "Goal"}
+        core = set(goals)
+        for g in goals:
+            for m in G.predecessors(g):
+                if G.nodes[m].get("class") == "Measure":
+                    core.add(m)
+                    core.update(s for s in G.predecessors(m) if G.nodes[s].get("class") in STATEMENT_CLASSES)
+        keep &= _with_context(G, core)
+        notes.append(f"目标 {G.nodes[root]['label_zh']}")
+    if focus is not None:
+        if depth < 0:
+            raise InputError(f"--depth must be 0 or more, not {depth}")
+        centre = _find(G, focus, None, "node")
+        seen, frontier = {centre}, [centre]
+        for _ in range(depth):
+            nxt = []
+            for n in frontier:
+                if n != centre and G.nodes[n].get("class") in HUB_CLASSES:
+                    continue
+                for m in sorted(set(nx.all_neighbors(G, n))):
+                    if m not in seen:
+                        seen.add(m)
+                        nxt.append(m)
+            frontier = nxt
+        keep &= seen
+        notes.append(f"{G.nodes[centre]['label_zh']} 周边 {depth} 层")
+    tests = []
+    if year is not None:
+        present = {y for _, a in G.nodes(data=True) for y in split_values(a.get("years"))}
+        if str(year) not in present:
+            raise InputError(f"no node of the graph is in year {year}; years present: "
+                             f"{', '.join(sorted(present)) or '(none)'}")
+        tests.append(("years", str(year)))
+        notes.append(f"{year}年")
+    if district is not None:
+        name = resolve_district(G, district)
+        tests.append(("districts", name))
+        notes.append(name)
+    if tests:
+        keep &= _scope_keep(G, tests)
+    if not keep:
+        raise InputError(f"the filters ({' · '.join(notes)}) leave no node to show; loosen one of them")
+    view = G.subgraph(keep).copy()
+    if notes:
+        view.graph["filters"] = " · ".join(notes)
+    return view
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Layout: a deterministic radial tree layout as the starting point of the browser's (capped) physics
+
+
+def _tree_parent(G: nx.MultiDiGraph, n: str) -> str | None:
+    """The node n hangs from in the layout tree: statement → measure → goal → parent goal or year;
+    facility → first measure naming it, else its district; district → city."""
+    cls = G.nodes[n].get("class")
+    out = defaultdict(list)
+    for _, o, rel in G.out_edges(n, keys=True):
+        out[rel].append(o)
+    if cls == "Facility":
+        users = sorted(m for m, _, rel in G.in_edges(n, keys=True) if rel == "facility")
+        if users:
+            return users[0]
+    for rel in ("measure", "underGoal", "subGoalOf", "district", "inCity", "year"):
+        if out[rel]:
+            return sorted(out[rel])[0]
+    return None
+
+
+def layout_positions(G: nx.MultiDiGraph, ring: float = 110.0, spacing: float = 26.0) -> dict[str, tuple[int, int]]:
+    """Integer positions: every tree (year → goals → measures → statements; city → districts) drawn
+    radially around its root, children in angular wedges proportional to their number of leaves, the trees
+    packed in rows. O(n), no randomness: the same graph always gets the same positions."""
+    import math
+
+    raw = {n: _tree_parent(G, n) for n in sorted(G.nodes)}
+    parent: dict[str, str | None] = {}
+    for n in sorted(G.nodes):  # a parent chain that loops back (malformed data) is cut at n
+        walk, seen = raw[n], {n}
+        while walk is not None and walk not in seen:
+            seen.add(walk)
+            walk = parent.get(walk, raw[walk])
+        parent[n] = raw[n] if walk is None else None
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for n in sorted(G.nodes):
+        children[parent[n]].append(n)
+    leaves: dict[str, int] = {}
+
+    def count(n: str) -> int:
+        stack, order = [n], []
+        while stack:
+            x = stack.pop()
+            order.append(x)
+            stack.extend(children[x])
+        for x in reversed(order):
+            leaves[x] = max(1, sum(leaves[c] for c in children[x]))
+        return leaves[n]
+
+    rank = {key: i for i, key in enumerate(CLASS_STYLES)}
+    roots = sorted(children[None], key=lambda r: (-count(r), rank.get(G.nodes[r].get("class"), 99), r))
+    local: dict[str, tuple[float, float]] = {}
+    extents = []
+    for root in roots:
+        depth_of = {root: 0}
+        stack = [root]
+        while stack:
+            x = stack.pop()
+            for c in children[x]:
+                depth_of[c] = depth_of[x] + 1
+                stack.append(c)
+        depth = max(depth_of.values())
+        # widen the rings when the outer ring would be crowded
+        scale = max(1.0, leaves[root] * spacing / (2 * math.pi * ring * max(depth, 1)))
+        radius = ring * scale
+        pos = {root: (0.0, 0.0)}
+        stack = [(root, 0.0, 2 * math.pi)]
+        while stack:
+            x, start, width = stack.pop()
+            for c in children[x]:
+                share = width * leaves[c] / leaves[x]
+                angle = start + share / 2
+                r = radius * depth_of[c]
+                pos[c] = (r * math.cos(angle), r * math.sin(angle))
+                stack.append((c, start, share))
+                start += share
+        local.update(pos)
+        extents.append((root, radius * depth + spacing, pos))
+    # shelf packing: trees left to right, wrapping rows so the whole is about as wide as a screen (16:10)
+    total = sum((2 * e) ** 2 for _, e, _ in extents)
+    width_limit = max(math.sqrt(total * 1.6) * 1.1, 1.0)
+    out: dict[str, tuple[int, int]] = {}
+    x = y = row_height = 0.0
+    for root, extent, pos in extents:
+        size = 2 * extent
+        if x > 0 and x + size > width_limit:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        cx, cy = x + extent, y + extent
+        for n, (px, py) in pos.items():
+            out[n] = (round(cx + px), round(cy + py))
+        x += size
+        row_height = max(row_height, size)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# HTML
+
+
+def _vis_assets() -> tuple[str, str, str]:
+    """vis-network's minified JS and CSS as shipped inside the pyvis package (licence header included)."""
+    try:
+        lib = resources.files("pyvis") / "lib"
+        versions = sorted((p for p in lib.iterdir() if p.name.startswith("vis-")),
+                          key=lambda p: [int(x) for x in re.findall(r"\d+", p.name)])
+    except (ModuleNotFoundError, OSError):
+        versions = []
+    if not versions:
+        raise KgError("pyvis's copy of vis-network was not found (pyvis/lib/vis-*/); reinstall with "
+                      "`pip install 'pyvis>=0.3.2'`")
+    lib_dir = versions[-1]
+    js = (lib_dir / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (lib_dir / "vis-network.css").read_text(encoding="utf-8")
+    for name, text in (("js", js), ("css", css)):
+        if re.search(r"</(script|style)", text, re.I):
+            raise KgError(f"vis-network {name} contains a closing tag and cannot be inlined safely")
+    return lib_dir.name.removeprefix("vis-"), js, css
+
+
+def _asset(name: str) -> str:
+    return (Path(__file__).parent / "static" / name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def stabilization_iterations(n_nodes: int) -> int:
+    """The physics budget: ~60k node-iterations (vis-network's Barnes-Hut costs ~30 µs per node and
+    iteration on a slow machine, so about 2 s), at most 200; none above 3,000 nodes, whose starting layout
+    is kept as it is."""
+    iterations = min(200, 60_000 // max(n_nodes, 1))
+    return iterations if iterations >= 20 else 0
+
+
+def vis_options(n_nodes: int, n_edges: int) -> dict:
+    """vis-network options: positions start from `layout_positions`, then Barnes-Hut physics runs for a
+    capped number of stabilisation iterations and the page switches it off, so the picture stops moving.
+    Big graphs get straight edges, and no edge labels or hover while dragging or zooming."""
+    big = n_nodes > 1500
+    iterations = stabilization_iterations(n_nodes)
+    return {
+        "autoResize": True,
+        "layout": {"randomSeed": RANDOM_SEED, "improvedLayout": False},
+        "physics": {
+            "enabled": iterations > 0,
+            "solver": "barnesHut",
+            "barnesHut": {"gravitationalConstant": -3000, "centralGravity": 0.05, "springLength": 80,
+                          "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0, "theta": 0.6},
+            "adaptiveTimestep": False,
+            "maxVelocity": 40,
+            "minVelocity": 1.0,
+            "timestep": 0.5,
+            "stabilization": {"enabled": iterations > 0, "iterations": iterations, "updateInterval": 10,
+                              "fit": True},
+        },
+        "interaction": {"hover": not big, "tooltipDelay": 150, "hideEdgesOnDrag": big, "hideEdgesOnZoom": big,
+                        "keyboard": {"enabled": True, "bindToWindow": False}, "multiselect": False},
+        "nodes": {"font": {"face": CJK_FONT, "size": 14, "color": "#222222", "strokeWidth": 3,
+                           "strokeColor": "#ffffff"},
+                  "borderWidth": 1, "scaling": {"label": {"drawThreshold": 6}}},
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.4}},
+                  "color": {"color": "#b8b8b8", "highlight": "#444444", "hover": "#666666"},
+                  "font": {"face": CJK_FONT, "size": 10, "color": "#777777", "strokeWidth": 2,
+                           "align": "middle"},
+                  "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.3},
+                  "width": 1, "selectionWidth": 2},
+        "groups": {key: {"color": {"background": colour, "border": "#ffffff" if key != "Year" else "#444444",
+                                   "highlight": {"background": colour, "border": "#222222"},
+                                   "hover": {"background": colour, "border": "#222222"}},
+                         "size": size, "shape": shape, "font": {"size": font}}
+                   for key, (_, colour, shape, size, font) in CLASS_STYLES.items()},
+    }
+
+
+def _tooltip(a: dict) -> str:
+    """Hover text (plain text: vis-network shows a string title with innerText, never as HTML)."""
+    zh, en = term_label(CLASS_STYLES[a["class"]][0])
+    lines = [a.get("label_en") or a["label_zh"], f"{en} · {zh}"]
+    if "value" in a:
+        lines.append(" ".join(x for x in (a.get("comparator_en", ""), a["value"], a.get("unit_en") or
+                                          a.get("unit", "")) if x))
+    return "\n".join(lines)
+
+
+def render_html(graph: Graph | nx.MultiDiGraph, *, year: int | None = None, district: str | None = None,
+                goal: str | None = None, focus: str | None = None, depth: int = 1,
+                title: str | None = None) -> str:
+    """The whole page as one string (write it as UTF-8). `graph` is the RDF graph or a projection of it."""
+    from jinja2 import Environment, FileSystemLoader  # pyvis's own template engine
+    from pyvis.network import Network
+
+    G = graph if isinstance(graph, nx.Graph) else to_networkx(graph)
+    if any(x is not None for x in (year, district, goal, focus)):
+        G = filter_graph(G, year=year, district=district, goal=goal, focus=focus, depth=depth)
+    if G.number_of_nodes() == 0:
+        raise InputError("the graph has no goals, measures, districts, facilities or years to draw")
+    heading = title or G.graph.get("name") or "知识图谱"
+    if G.graph.get("filters") and not title:
+        heading += f"（{G.graph['filters']}）"
+
+    net = Network(height="100%", width="100%", directed=True, heading=heading, cdn_resources="in_line")
+    order = sorted(G.nodes)
+    positions = layout_positions(G)
+    for n in order:
+        a = G.nodes[n]
+        x, y = positions[n]
+        net.add_node(n, label=a["label_zh"], title=_tooltip(a), group=a["class"],
+                     shape=CLASS_STYLES[a["class"]][2], x=x, y=y)
+    edges = sorted(G.edges(keys=True), key=lambda e: (e[0], e[2], e[1]))
+    for i, (s, o, rel) in enumerate(edges):
+        zh, en = term_label(G.edges[s, o, rel].get("relation_iri", rel))
+        net.add_edge(s, o, id=f"e{i}", label=zh, title=en, relation=rel)
+    # pyvis's own template pulls Bootstrap and tom-select from CDNs: use kg's, which inlines everything
+    template_dir = Path(__file__).parent / "templates"
+    net.set_template_dir(str(template_dir), "viz.html")
+    net.templateEnv = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=True,
+                                  keep_trailing_newline=True)
+
+    counts = defaultdict(int)
+    for _, a in G.nodes(data=True):
+        counts[a["class"]] += 1
+    legend = []
+    for key, (iri, colour, shape, _, _) in CLASS_STYLES.items():
+        if counts[key]:
+            zh, en = term_label(iri)
+            legend.append({"key": key, "zh": zh, "en": en, "color": colour, "shape": shape, "count": counts[key]})
+    years = sorted({y for _, a in G.nodes(data=True) for y in split_values(a.get("years"))})
+    districts = sorted({d for _, a in G.nodes(data=True) for d in split_values(a.get("districts"))})
+    meta = {n: {k: v for k, v in G.nodes[n].items() if k != "label"} for n in order}
+    ui = {"legend": legend, "years": years, "districts": districts, "contextClasses": sorted(CONTEXT_CLASSES),
+          "classes": {key: list(term_label(style[0])) for key, style in CLASS_STYLES.items()},
+          "relations": {_local(p): list(term_label(p)) for p in RELATIONS},
+          "nodeCount": G.number_of_nodes(), "edgeCount": G.number_of_edges()}
+    version, vis_js, vis_css = _vis_assets()
+    kg_js, kg_css = _asset("viz.js"), _asset("viz.css")
+    csp = ("default-src 'none'; "
+           f"script-src {_csp_hash(vis_js)} {_csp_hash(kg_js)}; "
+           f"style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
+           "base-uri 'none'; form-action 'none'")
+    net.templateEnv.globals.update(
+        page_title=heading, vis_version=version, vis_js=vis_js, vis_css=vis_css, kg_js=kg_js, kg_css=kg_css,
+        vis_options=vis_options(G.number_of_nodes(), G.number_of_edges()), meta=meta, ui=ui, csp=csp)
+    return net.generate_html(name=HTML_NAME)
+
+
+def html_bytes(graph: Graph | nx.MultiDiGraph, **filters) -> bytes:
+    """The page as UTF-8 bytes, whatever the platform's default encoding."""
+    return render_html(graph, **filters).encode("utf-8")
+
+
+def html_output(result, staged: dict[str, bytes]) -> dict[str, bytes]:
+    """`kg build` publisher: the whole graph as exports/shenyang.html."""
+    return {HTML_NAME: html_bytes(result.graph)}
