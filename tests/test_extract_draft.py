@@ -243,3 +243,15 @@ def test_review_sections_indicators_and_continued_clauses():
         [(800, "target", None, ("exactly",)), (300, "target", None, ("exactly",))],  # 其中… continues
     ]
     assert [m.category for m in d.measures[:3]] == ["gdp-growth", "gdp-growth", "macro-indicators"]
+
+
+def test_same_bytes_whatever_the_hash_seed(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "r.txt").write_text(REPORT, encoding="utf-8")
+    code = ("import sys; from pathlib import Path; from kg.extract import extract_text, to_yaml; "
+            "sys.stdout.buffer.write(to_yaml(extract_text(Path(sys.argv[1]).read_text(), doc_id='r')))")
+    outs = {subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.txt")], capture_output=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outs) == 1 and b"reviewed: false" in outs.pop()

@@ -360,7 +360,8 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
         goal = goal_ids[sent.heading] if sent.heading is not None else None
         chain_text = chain_texts.get(sent.heading)
         if chain_text is None:
-            chain_text = chain_texts[sent.heading] = " ".join(x.label for x in chain(sent.heading))
+            # the heading above and its parent: higher ones are too broad to name a measure's topic
+            chain_text = chain_texts[sent.heading] = " ".join(x.label for x in chain(sent.heading)[:2])
         qs = by_sentence.get(idx, [])
         if qs:
             qi = 0
@@ -381,14 +382,16 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
                     continue
                 # no keyword in the clause: the sentence's first clause often names the topic
                 first_clause = text[sent.clauses[0][0]:sent.clauses[0][1]] if (cs, ce) != sent.clauses[0] else ""
-                lead = _LEVEL_WORDS_RE.sub("", text[cs:cq[0].start])
-                label = clean_label(lead) if len(lead.strip()) >= 4 else clean_label(clause_text)
-                label = label or cq[0].as_written
-                cat, note = category_of(clause_text, first_clause, chain_text)
-                m = new_measure(goal or root_goal(), label, (cs, min(ce, cs + MAX_SPAN)), cat, note,
-                                ("s", idx), (cs, ce))
-                add_statements(m, cq, cs, sent.heading, sent_head)
-                previous = m
+                for (gs, ge), gq in _enumerated(text, cs, ce, cq):
+                    part = text[gs:ge]
+                    lead = _LEVEL_WORDS_RE.sub("", text[gs:gq[0].start])
+                    label = clean_label(lead) if len(lead.strip()) >= 4 else clean_label(part)
+                    label = label or gq[0].as_written
+                    cat, note = category_of(part, clause_text, first_clause, chain_text)
+                    m = new_measure(goal or root_goal(), label, (gs, min(ge, gs + MAX_SPAN)), cat, note,
+                                    ("s", idx), (gs, ge))
+                    add_statements(m, gq, gs, sent.heading, sent_head)
+                    previous = m
         elif sent.clauses and _action_clause(text[sent.clauses[0][0]:sent.clauses[0][1]]):
             cs, ce = sent.clauses[0]
             label = clean_label(text[cs:ce])
@@ -435,6 +438,21 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
         publisher=publisher or detect_publisher(text) or "unknown", city=city_key, year=year)
     goals.sort(key=lambda g: (g.id != "g0",))  # the synthetic root goal, if any, first
     return Draft(doc, goals, measures, list(facilities.values()), mentions, refs, skipped, source_name)
+
+
+def _enumerated(text: str, cs: int, ce: int, qs: list[Quantity]):
+    """Split a clause that enumerates several quantities with 、 (改造小区475个、背街小巷200条) into one part
+    per item, each with its quantities; a clause with one item is one part."""
+    parts = []
+    start, group = cs, [qs[0]]
+    for prev, q in zip(qs, qs[1:]):
+        cut = text.rfind("、", prev.end, q.start)
+        if cut >= 0:
+            parts.append(((start, cut), group))
+            start, group = cut + 1, []
+        group.append(q)
+    parts.append(((start, ce), group))
+    return parts
 
 
 class _RegionMeasures:

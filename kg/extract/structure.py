@@ -84,11 +84,11 @@ def clean_label(text: str) -> str:
     if not text.isprintable():
         text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
     label = _SPACES_RE.sub(" ", text).strip()
-    label = label.strip(":：,，;；、 ")
+    label = label.strip(":：,，;；、 ").rstrip("(（“‘《[【").lstrip(")）”’》]】")
     if len(label) > MAX_LABEL:
         m = _CLAUSE_CUT_RE.search(label, 4)
         label = label[:m.start()] if m and m.start() <= MAX_LABEL else label[:MAX_LABEL]
-    return label.strip()
+    return label.rstrip("(（“‘《[【:：,，;；、 ").strip()
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
