@@ -3,8 +3,9 @@
 `push` parses the graph file (so nothing unparsable leaves this machine), serialises it as N-Triples or
 Turtle and sends ONE request to the store's Graph Store endpoint with the target named graph in the
 `graph=` parameter (indirect graph identification): PUT replaces the named graph, POST (`append=True`)
-merges into it. HTTP Basic and Digest authentication are answered from the server's challenge (stdlib
-urllib; no extra dependency). Errors name the endpoint and quote the store's own message.
+merges into it. A HEAD request first learns whether the store wants credentials and which scheme (HTTP
+Basic or Digest, via httpx) and checks them, so the graph is sent once, already authenticated. Errors name
+the endpoint and quote the store's own message.
 
 The stores' Graph Store endpoints (the URL to pass as `endpoint`):
   Virtuoso  http://HOST:8890/sparql-graph-crud-auth   (Digest; a user with the SPARQL_UPDATE role)
@@ -14,15 +15,13 @@ The stores' Graph Store endpoints (the URL to pass as `endpoint`):
 
 from __future__ import annotations
 
-import http.client
 import re
-import socket
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
+
+import httpx
 
 from . import paths
 from .errors import InputError, KgError
@@ -94,31 +93,6 @@ def graph_store_url(endpoint: str, graph: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
-def _opener(url: str, user: str | None, password: str | None) -> urllib.request.OpenerDirector:
-    handlers: list = []
-    if user is not None:
-        mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        mgr.add_password(None, url, user, password or "")
-        # Each answers only its own scheme in the server's WWW-Authenticate challenge.
-        handlers += [urllib.request.HTTPDigestAuthHandler(mgr), urllib.request.HTTPBasicAuthHandler(mgr)]
-    return urllib.request.build_opener(*handlers)
-
-
-def _check_credentials(opener: urllib.request.OpenerDirector, url: str, timeout: float) -> None:
-    """HEAD the graph first (GSP defines HEAD) so wrong credentials fail before the body is sent: stores
-    that reject them close the connection mid-upload. 404 (no such graph yet) and 405/501 (no HEAD) pass."""
-    try:
-        with opener.open(urllib.request.Request(url, method="HEAD"), timeout=timeout):
-            pass
-    except urllib.error.HTTPError as e:
-        if e.code in (401, 403):
-            raise
-    except urllib.error.URLError:
-        raise
-    except (ConnectionError, http.client.HTTPException):
-        pass  # a store that mishandles HEAD: let the upload itself report
-
-
 def server_message(body: bytes, content_type: str | None) -> str:
     """The store's error message in one line: the text of an HTML error page, or the plain body."""
     text = body.decode("utf-8", "replace")
@@ -150,44 +124,61 @@ def push(graph_file: Path | None = None, endpoint: str = "", *, graph: str | Non
     data = ox.serialize(triples, format=getattr(ox.RdfFormat, fmt))
     url = graph_store_url(endpoint, target)
     method = "POST" if append else "PUT"
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": content_type, "Accept": "*/*"})
     where = f"{method} {endpoint} (graph <{target}>)"
     unknown = ("the store may or may not have applied part of it" if append else
                "a store that implements PUT atomically left the graph as it was") + \
         "; fix the problem and push again"
-    opener = _opener(url, user, password)
     try:
-        if user is not None:
-            _check_credentials(opener, url, timeout)
-        with opener.open(request, timeout=timeout) as response:
-            response.read()
-            return PushResult(endpoint, target, method, len(triples), len(data), response.status,
-                              response.reason or "")
-    except urllib.error.HTTPError as e:
-        message = server_message(e.read() or b"", e.headers.get("Content-Type") if e.headers else None)
-        if e.code == 401:
-            hint = ("pass --user and --password" if user is None else
-                    "check --user/--password; the user needs write rights on the store")
-            raise PushError(f"{where}: HTTP 401 Unauthorized: {hint}. Nothing was written.") from None
-        if e.code == 403:
-            raise PushError(f"{where}: HTTP 403 Forbidden: the user may not write this graph: {message}; "
-                            f"{unknown}.") from None
-        raise PushError(f"{where}: HTTP {e.code} {e.reason}: {message}; {unknown}.") from None
-    except urllib.error.URLError as e:
-        reason = e.reason
-        if isinstance(reason, ConnectionRefusedError):
-            raise PushError(f"{where}: connection refused: is the store running and listening there? "
-                            f"Nothing was sent.") from None
-        if isinstance(reason, socket.gaierror):
-            raise PushError(f"{where}: unknown host: {reason}. Nothing was sent.") from None
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise PushError(f"{where}: no answer within {timeout:g} s; {unknown}.") from None
-        raise PushError(f"{where}: {reason}; {unknown}.") from None
-    except (TimeoutError, socket.timeout):
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            auth = _authenticate(client, url, user, password, where)
+            response = client.request(method, url, content=data, auth=auth,
+                                      headers={"Content-Type": content_type, "Accept": "*/*"})
+    except httpx.ConnectError as e:
+        raise PushError(f"{where}: cannot connect ({_reason(e)}): is the store running and listening there? "
+                        f"Nothing was sent.") from None
+    except httpx.TimeoutException:
         raise PushError(f"{where}: no answer within {timeout:g} s; {unknown}.") from None
-    except (BrokenPipeError, ConnectionResetError):
-        raise PushError(f"{where}: the store closed the connection while the graph was being sent (stores do "
-                        f"so when they refuse the credentials or the size); {unknown}.") from None
-    except (ConnectionError, http.client.HTTPException) as e:
-        raise PushError(f"{where}: the connection broke ({e.__class__.__name__}: {e}); {unknown}.") from None
+    except httpx.WriteError:
+        raise PushError(f"{where}: the store closed the connection while the graph was being sent; "
+                        f"{unknown}.") from None
+    except httpx.HTTPError as e:
+        raise PushError(f"{where}: {e.__class__.__name__}: {_reason(e)}; {unknown}.") from None
+    if response.status_code == 401:
+        raise PushError(f"{where}: HTTP 401 Unauthorized: check --user/--password; the user needs write "
+                        f"rights on the store. Nothing was written.")
+    if not response.is_success:
+        message = server_message(response.content, response.headers.get("content-type"))
+        raise PushError(f"{where}: HTTP {response.status_code} {response.reason_phrase}: {message}; {unknown}.")
+    return PushResult(endpoint, target, method, len(triples), len(data), response.status_code,
+                      response.reason_phrase)
+
+
+def _reason(e: Exception) -> str:
+    return str(e) or e.__class__.__name__
+
+
+def _authenticate(client, url: str, user: str | None, password: str | None, where: str):
+    """Find out with a HEAD of the graph (GSP defines HEAD; nothing is sent) whether the store wants
+    credentials and which scheme, and check them, before the graph is sent: a store that refuses a request
+    may close the connection while the body is still being written. Returns the httpx auth to use (a
+    DigestAuth that has seen the challenge answers it at once), or None."""
+    probe = client.head(url)
+    if probe.status_code != 401:
+        return None
+    challenge = probe.headers.get("www-authenticate", "")
+    if user is None:
+        raise PushError(f"{where}: HTTP 401 Unauthorized: the store wants credentials "
+                        f"({challenge.split(' ', 1)[0] or 'no scheme given'}); pass --user and --password. "
+                        f"Nothing was sent.")
+    scheme = challenge.split(" ", 1)[0].lower()
+    if scheme == "digest":
+        auth = httpx.DigestAuth(user, password or "")
+    elif scheme in ("basic", ""):
+        auth = httpx.BasicAuth(user, password or "")
+    else:
+        raise PushError(f"{where}: the store asks for {challenge.split(' ', 1)[0]} authentication; kg push "
+                        f"speaks Basic and Digest. Nothing was sent.")
+    if client.head(url, auth=auth).status_code in (401, 403):
+        raise PushError(f"{where}: HTTP 401 Unauthorized: the store refused user {user!r}: check --user and "
+                        f"--password. Nothing was sent.")
+    return auth
