@@ -74,6 +74,12 @@ def test_parse_number_rejects_non_numbers(written):
     ("城镇化率提高1.2个百分点", [(Decimal("1.2"), "percent", ("increase-by",), "1.2个百分点")]),
     ("就业率提高到96%", [(96, "percent", ("exactly",), "96%")]),
     ("覆盖率达到百分之九十", [(90, "percent", ("exactly",), "百分之九十")]),
+    ("营业收入增长了12%", [(12, "percent", ("increase-by",), "12%")]),
+    ("比上年增长8.5%", [(Decimal("8.5"), "percent", ("increase-by",), "8.5%")]),
+    ("年均增长6%以上", [(6, "percent", ("increase-by", "at-least"), "6%以上")]),
+    ("力争突破1.5万亿元", [(1_500_000_000_000, "yuan", ("at-least",), "1.5万亿元")]),
+    ("带动就业3000余万人", [(30_000_000, "person", ("at-least",), "3000余万人")]),
+    ("服务近3000人", [(3000, "person", ("approximately",), "3000人")]),
     # ranges: a lower and an upper bound
     ("每年培育10-15个示范村", [(10, "ge", ("at-least",), "10-15个"), (15, "ge", ("at-most",), "10-15个")]),
     ("吸纳就业3至5万人", [(30000, "person", ("at-least",), "3至5万人"), (50000, "person", ("at-most",), "3至5万人")]),
