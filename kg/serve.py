@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, quote, unquote
 from . import paths
 from .errors import InputError, KgError
 from .namespaces import DEFAULT_BASE, ONTOLOGY_IRI, PREFIXES
+from .query import QUERY_PREFIXES, QueryTimeout
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -163,25 +164,31 @@ def _rdf_format(path: Path):
 
 @dataclass
 class Dataset:
-    """The served data: an N-Quads image (handed to the workers) and a store for the /id/ pages."""
+    """The served data and a store of it for the /id/ pages. Workers get either the N-Quads image of a graph
+    file (each loads its own in-memory copy) or the path of an on-disk pyoxigraph store (each opens it
+    read-only: one copy on disk, shared through the page cache, for graphs too big to copy per worker)."""
 
-    nquads: bytes
     base: str
     source: Path
     triples: int
     store: object = field(repr=False, default=None)
-    hash_subjects: dict[str, list[str]] = field(repr=False, default_factory=dict)
+    nquads: bytes | None = field(repr=False, default=None)
+    store_path: Path | None = None
 
     @classmethod
     def load(cls, graph_file: Path | None = None, ontology: Path | None = paths.ONTOLOGY) -> Dataset:
-        """The graph file (exports/shenyang.ttl by default) in the default graph, and the ontology, when
-        given, in the named graph <ONTOLOGY_IRI> (so labels of classes show, but default-graph queries see
-        the same data as `kg query`)."""
+        """A graph file (exports/shenyang.ttl by default) in the default graph plus, when given, the ontology
+        in the named graph <ONTOLOGY_IRI>; queries see their union, as `kg query` does. A directory is opened
+        as an on-disk pyoxigraph store (read-only; served as it is)."""
         import pyoxigraph as ox
 
-        from .push import dataset_iri
-
         source = Path(graph_file) if graph_file else paths.EXPORTS / "shenyang.ttl"
+        if source.is_dir():
+            try:
+                store = ox.Store.read_only(str(source))
+            except OSError as e:
+                raise InputError(f"{source}: not a pyoxigraph store directory: {str(e).strip()[:300]}") from None
+            return cls(_base_of(store), source, len(store), store, store_path=source)
         if not source.is_file():
             raise InputError(f"{source}: no such graph file; run `kg build` first or pass --graph FILE")
         store = ox.Store()
@@ -193,13 +200,18 @@ class Dataset:
         if ontology and Path(ontology).is_file():
             store.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE,
                             to_graph=ox.NamedNode(str(ONTOLOGY_IRI)))
-        dataset = dataset_iri(q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-        base = dataset[: -len("dataset")] if dataset.endswith("/dataset") else DEFAULT_BASE
-        hashes: dict[str, list[str]] = {}
-        for s in {q.subject.value for q in store if isinstance(q.subject, ox.NamedNode) and "#" in q.subject.value}:
-            hashes.setdefault(s.split("#", 1)[0], []).append(s)
-        nquads = ox.serialize(store, format=ox.RdfFormat.N_QUADS)
-        return cls(nquads, base, source, triples, store, {k: sorted(v) for k, v in hashes.items()})
+        return cls(_base_of(store), source, triples, store, nquads=ox.serialize(store, format=ox.RdfFormat.N_QUADS))
+
+
+def _base_of(store) -> str:
+    """The base IRI of the instances: the dataset IRI (the node that owl:imports the ontology) less 'dataset'."""
+    import pyoxigraph as ox
+
+    imports = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
+    for q in store.quads_for_pattern(None, imports, ox.NamedNode(str(ONTOLOGY_IRI))):
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.endswith("/dataset"):
+            return q.subject.value[: -len("dataset")]
+    return DEFAULT_BASE
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -311,11 +323,15 @@ def _not_acceptable(what: str, formats: dict) -> QueryReply:
                       f"406 Not Acceptable: {what} can be answered as {offered}\n".encode())
 
 
-def _worker_main(conn, nquads: bytes, prefixes: dict[str, str]) -> None:  # pragma: no cover - subprocess
+def _worker_main(conn, nquads: bytes | None, store_path: str | None,
+                 prefixes: dict[str, str]) -> None:  # pragma: no cover - runs in the worker process
     import pyoxigraph as ox
 
-    store = ox.Store()
-    store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+    if store_path:
+        store = ox.Store.read_only(store_path)
+    else:
+        store = ox.Store()
+        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
     conn.send("ready")
     while True:
         try:
@@ -332,18 +348,16 @@ def _worker_main(conn, nquads: bytes, prefixes: dict[str, str]) -> None:  # prag
             return
 
 
-class QueryTimeout(KgError):
-    pass
-
-
 class Busy(KgError):
     pass
 
 
 class _Worker:
-    def __init__(self, ctx, nquads: bytes, prefixes: dict[str, str]):
+    def __init__(self, ctx, dataset: Dataset, prefixes: dict[str, str]):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, nquads, prefixes), daemon=True,
+        store_path = str(dataset.store_path) if dataset.store_path else None
+        self.process = ctx.Process(target=_worker_main, args=(child, dataset.nquads, store_path, prefixes),
+                                   daemon=True,
                                    name="kg-serve-worker")
         self.process.start()
         child.close()
@@ -372,7 +386,7 @@ class QueryPool:
 
     def __init__(self, dataset: Dataset, size: int = 2, timeout: float = 10.0, start_timeout: float = 120.0):
         self.dataset, self.size, self.timeout, self.start_timeout = dataset, size, timeout, start_timeout
-        self.prefixes = {**PREFIXES, "id": dataset.base}
+        self.prefixes = {**QUERY_PREFIXES, "id": dataset.base}  # predeclared, as in `kg query`
         self._ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
@@ -387,7 +401,7 @@ class QueryPool:
         return self
 
     def _new_worker(self) -> _Worker:
-        w = _Worker(self._ctx, self.dataset.nquads, self.prefixes)
+        w = _Worker(self._ctx, self.dataset, self.prefixes)
         with self._lock:
             self._all.add(w)
         return w
@@ -809,8 +823,7 @@ def resolve_id_path(raw_path: str, decoded_path: str, dataset: Dataset) -> str |
             node = ox.NamedNode(iri)
         except ValueError:
             continue
-        if next(iter(dataset.store.quads_for_pattern(node, None, None)), None) is not None \
-                or iri in dataset.hash_subjects:
+        if next(iter(dataset.store.quads_for_pattern(node, None, None)), None) is not None:
             return iri
     return None
 
@@ -833,13 +846,28 @@ def _label(store, iri: str, lang_order=("zh", "en", "")) -> str | None:
     return next(iter(sorted(found.values())), None)
 
 
+def hash_nodes(store, iri: str) -> list[str]:
+    """The IRI and the IRI#… nodes of the same document it leads to (its text spans and their selectors),
+    found by following links, so the lookup uses the store's indexes and no scan."""
+    import pyoxigraph as ox
+
+    seen, todo = {iri}, [iri]
+    while todo:
+        for q in store.quads_for_pattern(ox.NamedNode(todo.pop()), None, None):
+            o = q.object
+            if isinstance(o, ox.NamedNode) and o.value.startswith(iri + "#") and o.value not in seen:
+                seen.add(o.value)
+                todo.append(o.value)
+    return [iri, *sorted(seen - {iri})]
+
+
 def describe(dataset: Dataset, iri: str) -> list:
     """The description of one resource: its triples, those of its #hash nodes, and the labels of every IRI
     they point to (sorted, so the same request gives the same bytes)."""
     import pyoxigraph as ox
 
     store = dataset.store
-    subjects = [iri, *dataset.hash_subjects.get(iri, [])]
+    subjects = hash_nodes(store, iri)
     out: dict[str, object] = {}
     objects: set[str] = set()
     for s in subjects:
@@ -860,7 +888,7 @@ def resource_page(html: Html, dataset: Dataset, iri: str, triples: Iterable) -> 
         groups.setdefault(t.subject.value, []).append(t)
     label = _label(dataset.store, iri)
     sections = []
-    for subject in [iri, *dataset.hash_subjects.get(iri, [])]:
+    for subject in hash_nodes(dataset.store, iri):  # the labels of linked IRIs show in their links
         rows = "".join(f"<tr><td>{html.iri(t.predicate.value)}</td><td>{html.term(term_json(t.object))}</td></tr>"
                        for t in groups.get(subject, []))
         anchor = subject.split("#", 1)[1] if "#" in subject else ""

@@ -523,6 +523,31 @@ def test_pool_kills_the_worker_of_a_query_over_time(graph_file):
         pool.close()
 
 
+def test_pool_serves_an_on_disk_store_read_only(graph_file, tmp_path, seed_graph):
+    """A pyoxigraph store directory is opened read-only by the server and by every worker (no copies)."""
+    import pyoxigraph as ox
+
+    from kg.serve import Dataset, QueryPool, QueryRequest, describe
+
+    disk = ox.Store(str(tmp_path / "store"))
+    disk.bulk_load(path=str(graph_file), format=ox.RdfFormat.N_TRIPLES)
+    disk.flush()
+    del disk
+    dataset = Dataset.load(tmp_path / "store")
+    assert dataset.store_path is not None and dataset.nquads is None and dataset.triples == len(seed_graph)
+    assert dataset.base == DEFAULT_BASE
+    pool = QueryPool(dataset, size=2, timeout=30).start()
+    try:
+        reply = pool.run(QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s a sy:District }", "json", None, 10))
+        n = json.loads(reply.body)["results"]["bindings"][0]["n"]["value"]
+        assert int(n) == len(set(seed_graph.subjects(RDF.type, SY.District)))
+    finally:
+        pool.close()
+    district = a_district(seed_graph)
+    assert {(t.subject.value, t.predicate.value) for t in describe(dataset, str(district))} >= \
+        {(str(s), str(p)) for s, p, _ in seed_graph.triples((district, None, None))}
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] in ("Z", "X")
