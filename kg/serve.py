@@ -42,6 +42,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel")
 MAX_QUERY_CHARS = 100_000
+MAX_BODY_BYTES = 1_000_000  # a POSTed query (or form) larger than this is refused with 413
 
 # --------------------------------------------------------------------------------------------------------
 # Formats and content negotiation
@@ -617,6 +618,8 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
     starts with the app's lifespan and stops with it."""
     import anyio
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
@@ -643,6 +646,16 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
         except Exception:  # the page still works without them
             return []
 
+    async def read_body(request: Request) -> bytes:
+        """The request body, refusing (413) more than MAX_BODY_BYTES before reading it all."""
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise RequestRefused(f"the request body is over {MAX_BODY_BYTES} bytes", 413)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     async def home(request: Request) -> Response:
         canned = canned_or_empty()
         name = request.query_params.get("q", "")
@@ -665,6 +678,12 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
         return respond(_page("kg SPARQL", body), 200, "text/html; charset=utf-8")
 
     async def sparql(request: Request) -> Response:
+        try:
+            return await sparql_request(request)
+        except RequestRefused as e:
+            return error(str(e), e.status, False)
+
+    async def sparql_request(request: Request) -> Response:
         params = request.query_params
         accept = request.headers.get("accept")
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -672,7 +691,7 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
         form: list[tuple[str, str]] = []
         if request.method == "POST":
             if ctype == "application/sparql-query":
-                raw = await request.body()
+                raw = await read_body(request)
                 try:
                     query_text = raw.decode("utf-8")
                 except UnicodeDecodeError:
@@ -680,7 +699,7 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
             elif ctype == "application/sparql-update":
                 return error("this endpoint is read-only: SPARQL Update is not accepted", 403, False)
             elif ctype == "application/x-www-form-urlencoded":
-                raw = await request.body()
+                raw = await read_body(request)
                 try:
                     form = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
                 except UnicodeDecodeError:
@@ -782,7 +801,11 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
         Route("/id/{rest:path}", resource, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # Anyone may query from a web page (YASGUI & co.): read-only, no cookies, so CORS is open.
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
+                             allow_headers=["Accept", "Content-Type"],
+                             expose_headers=["X-KG-Truncated", "X-KG-Max-Rows"])]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.dataset = dataset
     app.state.settings = settings
     app.state.kg = state
