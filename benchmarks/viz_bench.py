@@ -68,13 +68,15 @@ def synthetic_graph(n_nodes: int, seed: int = 1) -> Graph:
     n_measures = budget * 44 // 100
     n_statements = budget - n_goals - n_facilities - n_measures
     goals = []
+    levels: dict[tuple[int, int], list[URIRef]] = {}  # (year, level) → goals; reports nest 3 levels deep
     for i in range(n_goals):
         year = 2022 if i % 2 == 0 else 2023
+        level = 0 if i < 12 else 1 if i < 12 + n_goals // 4 else 2
         gnode = node("goal", i, SY.Goal, f"{phrase()}{i}", f"Goal {i}")
         g.add((gnode, SY.year, years[year]))
-        same_year = [x for x in goals if x[1] == year]
-        if len(same_year) >= 6:  # the first goals of each year are the roots
-            g.add((gnode, SY.subGoalOf, rnd.choice(same_year)[0]))
+        if level:
+            g.add((gnode, SY.subGoalOf, rnd.choice(levels[(year, level - 1)])))
+        levels.setdefault((year, level), []).append(gnode)
         goals.append((gnode, year))
     facilities = []
     for i in range(n_facilities):

@@ -10,7 +10,8 @@ self-contained pyvis/vis-network page (no network access needed to open it).
   that allows only the page's own scripts, and every label passed as JSON data, never as HTML.
 
 The page is byte-identical for the same graph: nodes and edges are sorted, ids are IRIs and `e<n>`, there is
-no timestamp, and the layout is computed in the browser from a fixed random seed (physics capped, then frozen).
+no timestamp, and the starting positions come from a deterministic radial tree layout (`layout_positions`),
+which the browser relaxes with a capped number of physics iterations before freezing the picture.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import networkx as nx
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from . import paths
 from .errors import InputError, KgError
@@ -154,7 +156,7 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     """
     G = nx.MultiDiGraph()
     title: dict[str, str] = {}
-    for ds in sorted(graph.subjects(RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")), key=str):
+    for ds in sorted(graph.subjects(RDF.type, OWL.Ontology), key=str):
         title = _labels(graph, ds)
         break
     G.graph["name"] = title.get("zh") or title.get("") or "知识图谱"
@@ -231,7 +233,7 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
         if spans:
             first = spans[0]
             doc = first["doc"]
-            attrs["source_doc"] = str(graph.value(doc, URIRef("http://purl.org/dc/terms/identifier")) or _local(doc))
+            attrs["source_doc"] = str(graph.value(doc, DCTERMS.identifier) or _local(doc))
             doc_title = _zh_en(graph, doc)[0]
             if doc_title:
                 attrs["source_title"] = doc_title
@@ -391,7 +393,7 @@ def filter_graph(G: nx.MultiDiGraph, *, year: int | None = None, district: str |
     * focus + depth: every node within `depth` links of the focus node (either direction), not expanding
       through year and city nodes (everything of a year is one link from it);
     * year / district: nodes of that year / naming that district (a goal covers its measures' districts, a
-      measure its facilities' districts), plus nodes without any year / district linked to one of them.
+      measure its facilities' districts), plus the places and years without one that link to such a node.
     """
     keep = set(G.nodes)
     notes = []
@@ -470,8 +472,6 @@ def layout_positions(G: nx.MultiDiGraph, ring: float = 110.0, spacing: float = 2
     """Integer positions: every tree (year → goals → measures → statements; city → districts) drawn
     radially around its root, children in angular wedges proportional to their number of leaves, the trees
     packed in rows. O(n), no randomness: the same graph always gets the same positions."""
-    import math
-
     raw = {n: _tree_parent(G, n) for n in sorted(G.nodes)}
     parent: dict[str, str | None] = {}
     for n in sorted(G.nodes):  # a parent chain that loops back (malformed data) is cut at n
@@ -497,7 +497,6 @@ def layout_positions(G: nx.MultiDiGraph, ring: float = 110.0, spacing: float = 2
 
     rank = {key: i for i, key in enumerate(CLASS_STYLES)}
     roots = sorted(children[None], key=lambda r: (-count(r), rank.get(G.nodes[r].get("class"), 99), r))
-    local: dict[str, tuple[float, float]] = {}
     extents = []
     for root in roots:
         depth_of = {root: 0}
@@ -522,11 +521,10 @@ def layout_positions(G: nx.MultiDiGraph, ring: float = 110.0, spacing: float = 2
                 pos[c] = (r * math.cos(angle), r * math.sin(angle))
                 stack.append((c, start, share))
                 start += share
-        local.update(pos)
         extents.append((root, radius * depth + spacing, pos))
     # shelf packing: trees left to right, wrapping rows so the whole is about as wide as a screen (16:10)
     total = sum((2 * e) ** 2 for _, e, _ in extents)
-    width_limit = max(math.sqrt(total * 1.6) * 1.1, 1.0)
+    width_limit = max(math.sqrt(total * 1.6) * 1.25, 1.0)
     out: dict[str, tuple[int, int]] = {}
     x = y = row_height = 0.0
     for root, extent, pos in extents:
@@ -584,7 +582,8 @@ def stabilization_iterations(n_nodes: int) -> int:
 def vis_options(n_nodes: int, n_edges: int) -> dict:
     """vis-network options: positions start from `layout_positions`, then Barnes-Hut physics runs for a
     capped number of stabilisation iterations and the page switches it off, so the picture stops moving.
-    Big graphs get straight edges, and no edge labels or hover while dragging or zooming."""
+    Big graphs get bigger nodes (seen from afar), faint straight edges, and no edges while dragging or
+    zooming."""
     big = n_nodes > 1500
     iterations = stabilization_iterations(n_nodes)
     return {
@@ -608,7 +607,8 @@ def vis_options(n_nodes: int, n_edges: int) -> dict:
                            "strokeColor": "#ffffff"},
                   "borderWidth": 1, "scaling": {"label": {"drawThreshold": 6}}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.4}},
-                  "color": {"color": "#b8b8b8", "highlight": "#444444", "hover": "#666666"},
+                  "color": {"color": "#b8b8b8", "highlight": "#444444", "hover": "#666666",
+                            "opacity": 0.35 if big else 1.0},
                   "font": {"face": CJK_FONT, "size": 10, "color": "#777777", "strokeWidth": 2,
                            "align": "middle"},
                   "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.3},
@@ -616,7 +616,7 @@ def vis_options(n_nodes: int, n_edges: int) -> dict:
         "groups": {key: {"color": {"background": colour, "border": "#ffffff" if key != "Year" else "#444444",
                                    "highlight": {"background": colour, "border": "#222222"},
                                    "hover": {"background": colour, "border": "#222222"}},
-                         "size": size, "shape": shape, "font": {"size": font}}
+                         "size": size * (3 if big else 1), "shape": shape, "font": {"size": font * (3 if big else 1)}}
                    for key, (_, colour, shape, size, font) in CLASS_STYLES.items()},
     }
 
@@ -626,7 +626,8 @@ def _tooltip(a: dict) -> str:
     zh, en = term_label(CLASS_STYLES[a["class"]][0])
     lines = [a.get("label_en") or a["label_zh"], f"{en} · {zh}"]
     if "value" in a:
-        lines.append(" ".join(x for x in (a.get("comparator_en", ""), a["value"], a.get("unit_en") or
+        value = re.sub(r"\.0+$", "", a["value"])  # xsd:decimal's canonical 475.0 reads as 475
+        lines.append(" ".join(x for x in (a.get("comparator_en", ""), value, a.get("unit_en") or
                                           a.get("unit", "")) if x))
     return "\n".join(lines)
 
@@ -662,6 +663,7 @@ def render_html(graph: Graph | nx.MultiDiGraph, *, year: int | None = None, dist
     # pyvis's own template pulls Bootstrap and tom-select from CDNs: use kg's, which inlines everything
     template_dir = Path(__file__).parent / "templates"
     net.set_template_dir(str(template_dir), "viz.html")
+    # … with autoescaping on: data goes in as |tojson, which escapes <, >, & and ' inside <script> blocks
     net.templateEnv = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=True,
                                   keep_trailing_newline=True)
 

@@ -11,6 +11,8 @@
     return e;
   }
   function values(text) { return text ? String(text).split(" ").filter(Boolean) : []; }
+  // xsd:decimal's canonical form always has a fraction ("475.0"); show it as written in reports ("475")
+  function number(v) { return v === undefined ? v : String(v).replace(/\.0+$/, ""); }
 
   var startMs = performance.now();
   var nodeItems = readJson("kg-nodes");
@@ -213,7 +215,7 @@
     table.appendChild(head);
     ids.forEach(function (id) {
       var m = meta[id], tr = el("tr");
-      [m.value, m.unit, m.comparator, m.year, m.as_written].forEach(function (v) { tr.appendChild(el("td", v)); });
+      [number(m.value), m.unit, m.comparator, m.year, m.as_written].forEach(function (v) { tr.appendChild(el("td", v)); });
       tr.title = (ui.classes[m["class"]] || [m["class"]])[0] + (m.note ? " · " + m.note : "");
       table.appendChild(tr);
     });
@@ -237,7 +239,7 @@
     row(dl, "类别", m.category ? m.category + (m.category_en ? " (" + m.category_en + ")" : "") : "");
     row(dl, "设施类型", m.facility_type);
     if (m.value !== undefined) {
-      row(dl, "数值", m.value);
+      row(dl, "数值", number(m.value));
       row(dl, "单位", m.unit);
       row(dl, "比较", m.comparator);
       row(dl, "原文写法", m.as_written);
