@@ -419,7 +419,8 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
 @cli.command()
 @click.option("--year", type=int, default=None, help="Only nodes of this year (and the places/years they link to).")
 @click.option("--district", default=None, help="Only nodes naming this district: 浑南区, 浑南, Hunnan or its IRI.")
-@click.option("--goal", default=None, help="One goal and everything under it: IRI, its end (shenyang-2022/ls-03) or label.")
+@click.option("--goal", default=None,
+              help="One goal and everything under it: IRI, its end (shenyang-2022/ls-03) or label.")
 @click.option("--focus", default=None, help="Only the neighbourhood of one node (IRI, end of IRI or exact label).")
 @click.option("--depth", type=click.IntRange(0, 20), default=1, show_default=True, help="Links from --focus.")
 @click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
