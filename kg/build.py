@@ -6,8 +6,10 @@ from stable keys (document slug + local id), never from blank nodes, so links fr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, URIRef
@@ -22,15 +24,16 @@ Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
 class Minter:
-    """Mints the IRI of every kind of node under one base IRI."""
+    """Mints the IRI of every kind of node under one base IRI (rdflib URIRefs; `make=str` for plain strings)."""
 
-    def __init__(self, base: str = DEFAULT_BASE):
+    def __init__(self, base: str = DEFAULT_BASE, make: Callable[[str], Any] = URIRef):
         if not base.endswith(("/", "#")):
             base += "/"
         self.base = base
+        self.make = make
 
     def __call__(self, *parts: str) -> URIRef:
-        return URIRef(self.base + "/".join(quote(str(p), safe="-_.~") for p in parts))
+        return self.make(self.base + "/".join(quote(str(p), safe="-_.~") for p in parts))
 
     def dataset(self) -> URIRef:
         return self("dataset")
@@ -46,7 +49,7 @@ class Minter:
 
     def unit(self, key: str, vocab: Vocab) -> URIRef:
         qudt = vocab.units[key].qudt
-        return UNIT[qudt] if qudt else self("unit", key)
+        return self.make(str(UNIT) + qudt) if qudt else self("unit", key)
 
     def category(self, key: str) -> URIRef:
         return self("category", key)
@@ -61,212 +64,331 @@ class Minter:
         return self(kind, slug, local_id)
 
 
+#: Every vocabulary term the emitter writes, by a short name (`k.type`, `k.Goal` …); `Terms` converts them once.
+CONSTANTS: dict[str, URIRef] = {
+    "type": RDF.type, "label": RDFS.label, "imports": OWL.imports, "Ontology": OWL.Ontology,
+    "ConceptScheme": SKOS.ConceptScheme, "Concept": SKOS.Concept, "inScheme": SKOS.inScheme,
+    "notation": SKOS.notation, "prefLabel": SKOS.prefLabel, "altLabel": SKOS.altLabel,
+    "definition": SKOS.definition, "broader": SKOS.broader, "topConceptOf": SKOS.topConceptOf,
+    "identifier": DCTERMS.identifier, "title": DCTERMS.title, "date": DCTERMS.date, "language": DCTERMS.language,
+    "publisher": DCTERMS.publisher, "Agent": DCTERMS.Agent, "spatial": DCTERMS.spatial,
+    "license": DCTERMS.license, "source": DCTERMS.source, "wasDerivedFrom": PROV.wasDerivedFrom,
+    "hadPrimarySource": PROV.hadPrimarySource, "Interval": TIME.Interval, "Instant": TIME.Instant,
+    "hasBeginning": TIME.hasBeginning, "hasEnd": TIME.hasEnd, "inXSDDate": TIME.inXSDDate,
+    "SpecificResource": OA.SpecificResource, "hasSource": OA.hasSource, "hasSelector": OA.hasSelector,
+    "TextPositionSelector": OA.TextPositionSelector, "TextQuoteSelector": OA.TextQuoteSelector,
+    "start": OA.start, "end": OA.end, "exact": OA.exact,
+    **{name: SY[name] for name in ("Unit", "City", "District", "Document", "Goal", "Measure", "Facility", "Year",
+                                   "QuantifiedStatement", "inCity", "divisionKind", "sha256", "characterCount",
+                                   "city", "year", "reviewed", "subGoalOf", "ordinal", "underGoal", "category",
+                                   "district", "facility", "measure", "value", "unit", "comparator", "asWritten",
+                                   "note", "facilityType")},
+    **{f"kind:{k}": v for k, v in KINDS.items()},
+    **{f"comparator:{k}": v for k, v in COMPARATORS.items()},
+}
+#: Datatypes of the literals the emitter writes.
+DATATYPES = {"integer": XSD.integer, "nonNegativeInteger": XSD.nonNegativeInteger, "decimal": XSD.decimal,
+             "boolean": XSD.boolean, "date": XSD.date, "gYear": XSD.gYear, "gYearMonth": XSD.gYearMonth}
+
+
+class Terms:
+    """Makes the terms of the graph. The emitter below only goes through a `Terms`, so one mapping from records
+    to RDF feeds both backends: rdflib terms here, N-Triples text in `NTriplesTerms` (the fast path)."""
+
+    def __init__(self) -> None:
+        k = {name: self.const(term) for name, term in CONSTANTS.items()}
+        self.k = SimpleNamespace(**{n: v for n, v in k.items() if ":" not in n})
+        self.kinds = {n.split(":", 1)[1]: v for n, v in k.items() if n.startswith("kind:")}
+        self.comparators = {n.split(":", 1)[1]: v for n, v in k.items() if n.startswith("comparator:")}
+        self.dt = SimpleNamespace(**{n: self.const(t) for n, t in DATATYPES.items()})
+        self._iris: dict[str, Any] = {}
+
+    def const(self, term: URIRef) -> Any:
+        return term
+
+    def iri(self, value: str) -> Any:
+        return URIRef(value)
+
+    def shared_iri(self, value: str) -> Any:
+        """An IRI used over and over (years, categories, districts): made once per build."""
+        term = self._iris.get(value)
+        if term is None:
+            term = self._iris[value] = self.iri(value)
+        return term
+
+    def text(self, lexical: str, lang: str | None = None) -> Any:
+        """A string literal, language-tagged or plain (xsd:string)."""
+        return Literal(lexical, lang=lang)
+
+    def typed(self, lexical: str, datatype: Any) -> Any:
+        """A typed literal from its canonical lexical form and a datatype from `self.dt`."""
+        return Literal(lexical, datatype=datatype)
+
+
+def _nt_escape(s: str) -> str:
+    # The same escapes as rdflib's N-Triples writer, so both backends write byte-identical N-Triples.
+    if "\\" in s or "\n" in s or '"' in s or "\r" in s:
+        s = s.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+    return s
+
+
+class NTriplesTerms(Terms):
+    """Terms as N-Triples text: a triple becomes one line, ready for pyoxigraph's bulk loader or a sorted file."""
+
+    def const(self, term: URIRef) -> str:
+        return f"<{term}>"
+
+    def iri(self, value: str) -> str:
+        return f"<{value}>"
+
+    def text(self, lexical: str, lang: str | None = None) -> str:
+        return f'"{_nt_escape(lexical)}"@{lang}' if lang else f'"{_nt_escape(lexical)}"'
+
+    def typed(self, lexical: str, datatype: str) -> str:
+        return f'"{_nt_escape(lexical)}"^^{datatype}'
+
+
 def _decimal(value: Decimal) -> Literal:
     """xsd:decimal with a canonical lexical form (always a '.'; no exponent, no trailing zeros)."""
+    return Literal(_decimal_lexical(value), datatype=XSD.decimal)
+
+
+def _decimal_lexical(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     if "." not in text:
         text += ".0"
-    return Literal(text, datatype=XSD.decimal)
+    return text
 
 
-def _labels(node: URIRef, zh: str, en: str | None) -> Iterator[Triple]:
-    yield node, RDFS.label, Literal(zh, lang="zh")
+def _labels(t: Terms, node, zh: str, en: str | None) -> Iterator[tuple]:
+    label = t.k.label
+    yield node, label, t.text(zh, "zh")
     if en:
-        yield node, RDFS.label, Literal(en, lang="en")
+        yield node, label, t.text(en, "en")
 
 
-def _date(value: str) -> Literal:
-    dtype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}[len(value)]
-    return Literal(value, datatype=dtype)
+def _date(t: Terms, value: str):
+    dtype = {4: t.dt.gYear, 7: t.dt.gYearMonth, 10: t.dt.date}[len(value)]
+    return t.typed(value, dtype)
 
 
-def iter_vocab_triples(vocab: Vocab, mint: Minter) -> Iterator[Triple]:
+def iter_vocab_triples(vocab: Vocab, mint: Minter, terms: Terms | None = None) -> Iterator[Triple]:
     """Concept schemes (categories, facility types), units, years are minted where used; districts here."""
-    cats = mint("scheme", "measure-categories")
-    yield cats, RDF.type, SKOS.ConceptScheme
-    yield from _labels(cats, "举措类别", "Measure categories")
+    t = terms or Terms()
+    k, iri, text = t.k, t.shared_iri, t.text
+    cats = iri(mint("scheme", "measure-categories"))
+    yield cats, k.type, k.ConceptScheme
+    yield from _labels(t, cats, "举措类别", "Measure categories")
     for c in vocab.categories.values():
-        node = mint.category(c.key)
-        yield node, RDF.type, SKOS.Concept
-        yield node, SKOS.inScheme, cats
-        yield node, SKOS.notation, Literal(c.key)
-        yield node, SKOS.prefLabel, Literal(c.zh, lang="zh")
-        yield node, SKOS.prefLabel, Literal(c.en, lang="en")
-        yield from _labels(node, c.zh, c.en)
-        yield node, SKOS.definition, Literal(c.definition, lang="en")
+        node = iri(mint.category(c.key))
+        yield node, k.type, k.Concept
+        yield node, k.inScheme, cats
+        yield node, k.notation, text(c.key)
+        yield node, k.prefLabel, text(c.zh, "zh")
+        yield node, k.prefLabel, text(c.en, "en")
+        yield from _labels(t, node, c.zh, c.en)
+        yield node, k.definition, text(c.definition, "en")
         if c.broader:
-            yield node, SKOS.broader, mint.category(c.broader)
+            yield node, k.broader, iri(mint.category(c.broader))
         else:
-            yield node, SKOS.topConceptOf, cats
-    ftypes = mint("scheme", "facility-types")
-    yield ftypes, RDF.type, SKOS.ConceptScheme
-    yield from _labels(ftypes, "设施类型", "Facility types")
+            yield node, k.topConceptOf, cats
+    ftypes = iri(mint("scheme", "facility-types"))
+    yield ftypes, k.type, k.ConceptScheme
+    yield from _labels(t, ftypes, "设施类型", "Facility types")
     for f in vocab.facility_types.values():
-        node = mint.facility_type(f.key)
-        yield node, RDF.type, SKOS.Concept
-        yield node, SKOS.inScheme, ftypes
-        yield node, SKOS.topConceptOf, ftypes
-        yield node, SKOS.notation, Literal(f.key)
-        yield node, SKOS.prefLabel, Literal(f.zh, lang="zh")
-        yield node, SKOS.prefLabel, Literal(f.en, lang="en")
-        yield from _labels(node, f.zh, f.en)
+        node = iri(mint.facility_type(f.key))
+        yield node, k.type, k.Concept
+        yield node, k.inScheme, ftypes
+        yield node, k.topConceptOf, ftypes
+        yield node, k.notation, text(f.key)
+        yield node, k.prefLabel, text(f.zh, "zh")
+        yield node, k.prefLabel, text(f.en, "en")
+        yield from _labels(t, node, f.zh, f.en)
     for u in vocab.units.values():
-        node = mint.unit(u.key, vocab)
+        node = iri(mint.unit(u.key, vocab))
         if not u.qudt:
-            yield node, RDF.type, SY.Unit
-            yield node, SKOS.notation, Literal(u.key)
-        yield from _labels(node, u.zh, u.en)
+            yield node, k.type, k.Unit
+            yield node, k.notation, text(u.key)
+        yield from _labels(t, node, u.zh, u.en)
     for gaz in vocab.gazetteers.values():
-        city = mint.district(gaz.city.key)
-        yield city, RDF.type, SY.City
-        yield from _labels(city, gaz.city.zh, gaz.city.en)
+        city = iri(mint.district(gaz.city.key))
+        yield city, k.type, k.City
+        yield from _labels(t, city, gaz.city.zh, gaz.city.en)
         for d in gaz.divisions:
-            node = mint.district(d.key)
-            yield node, RDF.type, SY.District
-            yield from _labels(node, d.zh, d.en)
+            node = iri(mint.district(d.key))
+            yield node, k.type, k.District
+            yield from _labels(t, node, d.zh, d.en)
             for short in d.short:
-                yield node, SKOS.altLabel, Literal(short, lang="zh")
-            yield node, SY.inCity, city
-            yield node, SY.divisionKind, Literal(d.kind)
+                yield node, k.altLabel, text(short, "zh")
+            yield node, k.inCity, city
+            yield node, k.divisionKind, text(d.kind)
 
 
-def _year(mint: Minter, year: int) -> Iterator[Triple]:
-    node = mint.year(year)
-    yield node, RDF.type, SY.Year
-    yield node, RDF.type, TIME.Interval
-    yield node, RDFS.label, Literal(f"{year}年", lang="zh")
-    yield node, RDFS.label, Literal(str(year), lang="en")
-    for prop, suffix, date in ((TIME.hasBeginning, "start", f"{year}-01-01"), (TIME.hasEnd, "end", f"{year}-12-31")):
-        instant = URIRef(f"{node}#{suffix}")
+def _year(t: Terms, mint: Minter, year: int) -> Iterator[tuple]:
+    k = t.k
+    raw = mint.year(year)
+    node = t.shared_iri(raw)
+    yield node, k.type, k.Year
+    yield node, k.type, k.Interval
+    yield node, k.label, t.text(f"{year}年", "zh")
+    yield node, k.label, t.text(str(year), "en")
+    for prop, suffix, date in ((k.hasBeginning, "start", f"{year}-01-01"), (k.hasEnd, "end", f"{year}-12-31")):
+        instant = t.iri(f"{raw}#{suffix}")
         yield node, prop, instant
-        yield instant, RDF.type, TIME.Instant
-        yield instant, TIME.inXSDDate, Literal(date, datatype=XSD.date)
+        yield instant, k.type, k.Instant
+        yield instant, k.inXSDDate, t.typed(date, t.dt.date)
 
 
-def _span(node: URIRef, doc: URIRef, span: Span, text: str | None, fragment: str = "span") -> Iterator[Triple]:
+def _span(t: Terms, node, raw: str, doc, span: Span, text: str | None, fragment: str = "span") -> Iterator[tuple]:
     """The Web Annotation anchor of one item: a SpecificResource with position (and quote) selectors."""
-    sr = URIRef(f"{node}#{fragment}")
-    pos = URIRef(f"{node}#{fragment}-position")
-    yield node, PROV.wasDerivedFrom, sr
-    yield sr, RDF.type, OA.SpecificResource
-    yield sr, OA.hasSource, doc
-    yield sr, OA.hasSelector, pos
-    yield pos, RDF.type, OA.TextPositionSelector
-    yield pos, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)
-    yield pos, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)
+    k, iri = t.k, t.iri
+    sr = iri(f"{raw}#{fragment}")
+    pos = iri(f"{raw}#{fragment}-position")
+    yield node, k.wasDerivedFrom, sr
+    yield sr, k.type, k.SpecificResource
+    yield sr, k.hasSource, doc
+    yield sr, k.hasSelector, pos
+    yield pos, k.type, k.TextPositionSelector
+    yield pos, k.start, t.typed(str(span.start), t.dt.nonNegativeInteger)
+    yield pos, k.end, t.typed(str(span.end), t.dt.nonNegativeInteger)
     if text is not None:
-        quote_sel = URIRef(f"{node}#{fragment}-quote")
-        yield sr, OA.hasSelector, quote_sel
-        yield quote_sel, RDF.type, OA.TextQuoteSelector
-        yield quote_sel, OA.exact, Literal(text[span.start:span.end])
+        quote_sel = iri(f"{raw}#{fragment}-quote")
+        yield sr, k.hasSelector, quote_sel
+        yield quote_sel, k.type, k.TextQuoteSelector
+        yield quote_sel, k.exact, t.text(text[span.start:span.end])
 
 
-def iter_record_triples(record: Record, vocab: Vocab, mint: Minter, source: SourceText | None) -> Iterator[Triple]:
+def iter_record_triples(record: Record, vocab: Vocab, mint: Minter, source: SourceText | None,
+                        terms: Terms | None = None) -> Iterator[Triple]:
     """Every triple of one record: document, goals, measures, statements, facilities, mentions."""
+    t = terms or Terms()
+    k, iri, shared, text, typed = t.k, t.iri, t.shared_iri, t.text, t.typed
     d = record.document
-    doc = mint.document(d.id)
-    text = source.text if source else None
+    doc = iri(mint.document(d.id))
+    src_text = source.text if source else None
     slug = d.slug
     gaz = vocab.gazetteers[d.city]
-    yield doc, RDF.type, SY.Document
-    yield doc, DCTERMS.identifier, Literal(d.id)
-    yield doc, SY.sha256, Literal(d.sha256)
+    reviewed = typed("true" if d.reviewed else "false", t.dt.boolean)
+    doc_year = shared(mint.year(d.year))
+    yield doc, k.type, k.Document
+    yield doc, k.identifier, text(d.id)
+    yield doc, k.sha256, text(d.sha256)
     if d.chars is not None:
-        yield doc, SY.characterCount, Literal(d.chars, datatype=XSD.integer)
-    yield doc, DCTERMS.title, Literal(d.title_zh, lang="zh")
-    yield from _labels(doc, d.title_zh, d.title_en)
+        yield doc, k.characterCount, typed(str(d.chars), t.dt.integer)
+    yield doc, k.title, text(d.title_zh, "zh")
+    yield from _labels(t, doc, d.title_zh, d.title_en)
     if d.title_en:
-        yield doc, DCTERMS.title, Literal(d.title_en, lang="en")
-    yield doc, DCTERMS.date, _date(d.date)
-    yield doc, DCTERMS.language, Literal("zh")
-    publisher = mint("agent", d.publisher)
-    yield doc, DCTERMS.publisher, publisher
-    yield publisher, RDF.type, DCTERMS.Agent
-    yield publisher, RDFS.label, Literal(d.publisher, lang="zh")
-    yield doc, SY.city, mint.district(gaz.city.key)
-    yield doc, DCTERMS.spatial, mint.district(gaz.city.key)
-    yield doc, SY.year, mint.year(d.year)
-    yield doc, SY.reviewed, Literal(d.reviewed)
-    yield from _year(mint, d.year)
+        yield doc, k.title, text(d.title_en, "en")
+    yield doc, k.date, _date(t, d.date)
+    yield doc, k.language, text("zh")
+    publisher = shared(mint("agent", d.publisher))
+    yield doc, k.publisher, publisher
+    yield publisher, k.type, k.Agent
+    yield publisher, k.label, text(d.publisher, "zh")
+    city = shared(mint.district(gaz.city.key))
+    yield doc, k.city, city
+    yield doc, k.spatial, city
+    yield doc, k.year, doc_year
+    yield doc, k.reviewed, reviewed
+    yield from _year(t, mint, d.year)
 
     for g in record.goals:
-        node = mint.local("goal", slug, g.id)
-        yield node, RDF.type, SY.Goal
-        yield from _labels(node, g.label, g.label_en)
+        raw = mint.local("goal", slug, g.id)
+        node = iri(raw)
+        yield node, k.type, k.Goal
+        yield from _labels(t, node, g.label, g.label_en)
         if g.parent:
-            yield node, SY.subGoalOf, mint.local("goal", slug, g.parent)
+            yield node, k.subGoalOf, iri(mint.local("goal", slug, g.parent))
         if g.ordinal is not None:
-            yield node, SY.ordinal, Literal(g.ordinal, datatype=XSD.integer)
-        yield node, SY.year, mint.year(g.year)
-        yield node, PROV.hadPrimarySource, doc
-        yield from _span(node, doc, g.span, text)
+            yield node, k.ordinal, typed(str(g.ordinal), t.dt.integer)
+        yield node, k.year, shared(mint.year(g.year))
+        yield node, k.hadPrimarySource, doc
+        yield from _span(t, node, raw, doc, g.span, src_text)
         if g.year != d.year:
-            yield from _year(mint, g.year)
+            yield from _year(t, mint, g.year)
 
     for m in record.measures:
-        node = mint.local("measure", slug, m.id)
-        yield node, RDF.type, SY.Measure
-        yield from _labels(node, m.label, m.label_en)
-        yield node, SY.underGoal, mint.local("goal", slug, m.goal)
-        yield node, SY.year, mint.year(m.year)
-        yield node, SY.category, mint.category(m.category)
-        yield node, SY.reviewed, Literal(d.reviewed)
+        raw = mint.local("measure", slug, m.id)
+        node = iri(raw)
+        yield node, k.type, k.Measure
+        yield from _labels(t, node, m.label, m.label_en)
+        yield node, k.underGoal, iri(mint.local("goal", slug, m.goal))
+        yield node, k.year, shared(mint.year(m.year))
+        yield node, k.category, shared(mint.category(m.category))
+        yield node, k.reviewed, reviewed
         for key in m.districts:
-            yield node, SY.district, mint.district(key)
+            yield node, k.district, shared(mint.district(key))
         for fid in m.facilities:
-            yield node, SY.facility, mint.facility(fid)
-        yield node, PROV.hadPrimarySource, doc
-        yield from _span(node, doc, m.span, text)
+            yield node, k.facility, shared(mint.facility(fid))
+        yield node, k.hadPrimarySource, doc
+        yield from _span(t, node, raw, doc, m.span, src_text)
         if m.year != d.year:
-            yield from _year(mint, m.year)
+            yield from _year(t, mint, m.year)
         for s in m.statements:
-            st = mint.local("statement", slug, s.id)
-            yield st, RDF.type, KINDS[s.kind]
-            yield st, RDF.type, SY.QuantifiedStatement
-            yield st, RDFS.label, Literal(f"{m.label} {s.as_written}", lang="zh")
-            yield st, SY.measure, node
-            yield st, SY.value, _decimal(s.value)
-            yield st, SY.unit, mint.unit(s.unit, vocab)
+            st_raw = mint.local("statement", slug, s.id)
+            st = iri(st_raw)
+            yield st, k.type, t.kinds[s.kind]
+            yield st, k.type, k.QuantifiedStatement
+            yield st, k.label, text(f"{m.label} {s.as_written}", "zh")
+            yield st, k.measure, node
+            yield st, k.value, typed(_decimal_lexical(s.value), t.dt.decimal)
+            yield st, k.unit, shared(mint.unit(s.unit, vocab))
             for comp in s.comparators:
-                yield st, SY.comparator, COMPARATORS[comp]
-            yield st, SY.asWritten, Literal(s.as_written)
-            yield st, SY.year, mint.year(s.year)
+                yield st, k.comparator, t.comparators[comp]
+            yield st, k.asWritten, text(s.as_written)
+            yield st, k.year, shared(mint.year(s.year))
             if s.note:
-                yield st, SY.note, Literal(s.note, lang="zh")
-            yield st, PROV.hadPrimarySource, doc
-            yield from _span(st, doc, s.span, text)
+                yield st, k.note, text(s.note, "zh")
+            yield st, k.hadPrimarySource, doc
+            yield from _span(t, st, st_raw, doc, s.span, src_text)
             if s.year != d.year:
-                yield from _year(mint, s.year)
+                yield from _year(t, mint, s.year)
 
     for f in record.facilities:
-        node = mint.facility(f.id)
-        yield node, RDF.type, SY.Facility
-        yield from _labels(node, f.label, f.label_en)
-        yield node, SY.facilityType, mint.facility_type(f.type)
+        raw = mint.facility(f.id)
+        node = shared(raw)
+        yield node, k.type, k.Facility
+        yield from _labels(t, node, f.label, f.label_en)
+        yield node, k.facilityType, shared(mint.facility_type(f.type))
         if f.district:
-            yield node, SY.district, mint.district(f.district)
-        yield from _span(node, doc, f.span, text, fragment=f"span-{slug}")
+            yield node, k.district, shared(mint.district(f.district))
+        yield from _span(t, node, raw, doc, f.span, src_text, fragment=f"span-{slug}")
 
     for i, mention in enumerate(record.district_mentions):
-        node = mint.district(mention.district)
-        yield from _span(node, doc, mention.span, text, fragment=f"mention-{slug}-{i + 1}")
+        raw = mint.district(mention.district)
+        yield from _span(t, shared(raw), raw, doc, mention.span, src_text, fragment=f"mention-{slug}-{i + 1}")
 
 
-def iter_triples(corpus: Corpus, *, base: str = DEFAULT_BASE,
-                 sources: dict[str, SourceText] | None = None) -> Iterator[Triple]:
-    """Every triple of the knowledge graph (duplicates possible; a graph or store collapses them)."""
-    mint = Minter(base)
-    dataset = mint.dataset()
-    yield dataset, RDF.type, OWL.Ontology
-    yield dataset, OWL.imports, ONTOLOGY_IRI
-    yield dataset, RDFS.label, Literal("沈阳市政策承诺知识图谱", lang="zh")
-    yield dataset, RDFS.label, Literal("Shenyang policy commitments knowledge graph", lang="en")
-    yield dataset, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")
-    yield from iter_vocab_triples(corpus.vocab, mint)
+def iter_triples(corpus: Corpus, *, base: str = DEFAULT_BASE, sources: dict[str, SourceText] | None = None,
+                 terms: Terms | None = None, progress: Callable[[int], None] | None = None) -> Iterator[Triple]:
+    """Every triple of the knowledge graph (duplicates possible; a graph or store collapses them).
+
+    `terms` decides what a term is (rdflib terms by default; `NTriplesTerms()` for N-Triples text); `progress`
+    is told of each record done.
+    """
+    t = terms or Terms()
+    k = t.k
+    mint = Minter(base, make=str)  # raw IRIs; `t.iri` makes the term
+    dataset = t.iri(mint.dataset())
+    yield dataset, k.type, k.Ontology
+    yield dataset, k.imports, t.const(ONTOLOGY_IRI)
+    yield dataset, k.label, t.text("沈阳市政策承诺知识图谱", "zh")
+    yield dataset, k.label, t.text("Shenyang policy commitments knowledge graph", "en")
+    yield dataset, k.license, t.iri("https://creativecommons.org/licenses/by/4.0/")
+    yield from iter_vocab_triples(corpus.vocab, mint, t)
     sources = sources or {}
     for record in corpus.records:
-        yield dataset, DCTERMS.source, mint.document(record.document.id)
-        yield from iter_record_triples(record, corpus.vocab, mint, sources.get(record.document.id))
+        yield dataset, k.source, t.iri(mint.document(record.document.id))
+        yield from iter_record_triples(record, corpus.vocab, mint, sources.get(record.document.id), t)
+        if progress:
+            progress(1)
+
+
+def iter_ntriples(corpus: Corpus, *, base: str = DEFAULT_BASE, sources: dict[str, SourceText] | None = None,
+                  progress: Callable[[int], None] | None = None) -> Iterator[str]:
+    """The graph as N-Triples lines (no newline; duplicates possible), from the same mapping as `iter_triples`."""
+    for s, p, o in iter_triples(corpus, base=base, sources=sources, terms=NTriplesTerms(), progress=progress):
+        yield f"{s} {p} {o} ."
 
 
 def new_graph() -> Graph:

@@ -52,6 +52,23 @@ def records_option(fn):
     )(fn)
 
 
+def _store_spec(ctx, param, value):
+    from .store import StoreSpec
+
+    try:
+        return StoreSpec.parse(value)
+    except KgError as e:
+        raise click.BadParameter(str(e).split(": ", 1)[-1]) from None
+
+
+def store_option(fn):
+    return click.option(
+        "--store", "store", default="auto", show_default=True, callback=_store_spec, metavar="BACKEND",
+        help="Where the graph lives: rdflib, oxigraph (in memory), oxigraph:PATH (a store directory on disk) "
+             "or auto (oxigraph above 200,000 triples).",
+    )(fn)
+
+
 @cli.command()
 @records_option
 @sources_option
@@ -59,29 +76,42 @@ def records_option(fn):
               show_default=True, help="Directory the exports are written to.")
 @click.option("--base-iri", default=DEFAULT_BASE, show_default=True, help="Base IRI of minted instances.")
 @click.option("--no-sources", is_flag=True, help="Build from the records alone (no span check, no quotes).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@store_option
+@click.option("--shacl", type=click.Choice(["auto", "all", "sample"]), default="auto", show_default=True,
+              help="What SHACL validates: all of the graph, a sample of 3 documents, or auto (all on rdflib, "
+                   "the sample on oxigraph).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success (and draw no progress bars).")
 @handle_errors
 def build(records_dir: Path, sources_dir: Path | None, out_dir: Path, base_iri: str, no_sources: bool,
-          quiet: bool) -> None:
+          store, shacl: str, quiet: bool) -> None:
     """Build the graph from the records, validate it and write every export.
 
     \b
     Example:
       kg build --sources ../shared/seeds --out exports
+      kg build --records big/records --sources big/sources --out big/exports --store oxigraph:big/store
     """
     from .pipeline import build as run_build
     from .pipeline import write_all
+    from .progress import Progress
 
     if no_sources:
         sources_dir = None
     elif sources_dir is None:
         sources_dir = paths.default_sources()
-    result = run_build(records_dir, sources_dir=sources_dir, base=base_iri)
-    written = write_all(result, out_dir)
+    with Progress(enabled=None if not quiet else False) as progress:
+        result = run_build(records_dir, sources_dir=sources_dir, base=base_iri, store=store, shacl=shacl,
+                           progress=progress)
+        progress.task("writing exports")
+        written = write_all(result, out_dir)
     if quiet:
         return
-    click.echo(f"{len(result.graph)} triples from {len(result.corpus.records)} record file(s); "
+    click.echo(f"{len(result.store)} triples from {len(result.corpus.records)} record file(s); "
                f"source texts checked for {result.quoted} of them")
+    if result.store.backend != "rdflib" or result.shacl != "all":
+        click.echo(f"store: {result.store.describe()}; SHACL checked {result.shacl}")
+    if result.skipped:
+        click.echo(f"not written at this size: {', '.join(result.skipped)} (kg export --format F writes one)")
     for cls, n in result.class_counts().items():
         click.echo(f"  {cls:<26} {n:>6}")
     for p in written:
@@ -461,6 +491,45 @@ def viz(year: int | None, district: str | None, goal: str | None, focus: str | N
     shown = f" ({view.graph['filters']})" if view.graph.get("filters") else ""
     click.echo(f"wrote {out_file}: {view.number_of_nodes()} nodes, {view.number_of_edges()} edges{shown}, "
                f"{len(data) // 1024} KiB")
+
+
+@cli.command()
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write records/, sources/, gazetteer/ and synth.json into.")
+@click.option("--cities", type=click.IntRange(1, 1000), default=None,
+              help="Number of cities (the first is Shenyang, the others are made up).")
+@click.option("--years", type=click.IntRange(1, 75), default=None, help="Number of report years, ending in 2024.")
+@click.option("--triples", type=click.IntRange(min=1), default=None,
+              help="Instead of --cities: about this many triples (about 4,500 a document, 10 years a city).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed, the same files.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success (and draw no progress bar).")
+@handle_errors
+def synth(out_dir: Path, cities: int | None, years: int | None, triples: int | None, seed: int,
+          quiet: bool) -> None:
+    """Write a synthetic corpus (records, source texts, gazetteers) for testing and benchmarks at scale.
+
+    \b
+    Example:
+      kg synth --cities 20 --years 10 --seed 1 -o /tmp/big      # about 1M triples
+      kg synth --triples 100000 -o /tmp/100k
+      kg build --records /tmp/big/records --sources /tmp/big/sources --out /tmp/big/exports
+    """
+    from .progress import Progress
+    from .synth import Plan, plan_for_triples, synthesize
+
+    if triples is not None and cities is not None:
+        raise click.UsageError("give --cities (with --years) or --triples, not both")
+    if triples is None and cities is None:
+        raise click.UsageError("give --cities N (and --years Y) or --triples N")
+    plan = plan_for_triples(triples, seed, years) if triples else Plan(cities, years or 1, seed)
+    with Progress(enabled=None if not quiet else False) as progress:
+        result = synthesize(plan, out_dir, progress=progress.task("writing documents", plan.documents))
+    if not quiet:
+        click.echo(f"wrote {result.records} documents ({plan.cities} {'city' if plan.cities == 1 else 'cities'} × "
+                   f"{plan.years} year{'' if plan.years == 1 else 's'}, "
+                   f"{plan.year_range[0]}–{plan.year_range[-1]}, seed {seed}) with {result.statements} "
+                   f"quantified statements to {out_dir}")
+        click.echo(f"build: kg build --records {out_dir}/records --sources {out_dir}/sources --out {out_dir}/exports")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m kg`

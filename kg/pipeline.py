@@ -2,36 +2,44 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
 
 from . import paths
 from .build import Minter, build_graph
 from .errors import KgError, ShapesError
-from .export import commit_files, serialize
-from .namespaces import DEFAULT_BASE, SY
+from .export import commit_files
+from .namespaces import DEFAULT_BASE
+from .progress import Progress, task
 from .records import Corpus, load_records
 from .sources import load_sources
+from .store import Store, StoreSpec, build_store, commit_store, shacl_sample
 from .validate import format_violations, validate_graph
 
 #: The files `kg build` writes, by format. Other stages (viz, LOD) add theirs through `EXTRA_OUTPUTS`.
 CORE_OUTPUTS = {"turtle": "shenyang.ttl", "nt": "shenyang.nt"}
+#: Documents SHACL validates on a big graph (evenly spread over cities and years; see kg.store.shacl_sample).
+SHACL_SAMPLE = 3
 
 
 @dataclass
 class BuildResult:
-    graph: Graph
+    store: Store  # kg.store: an rdflib Graph for small graphs, pyoxigraph above kg.store.THRESHOLD
     corpus: Corpus
     written: list[Path] = field(default_factory=list)
     quoted: int = 0  # documents whose source text was found and checked
+    shacl: str = "all"  # what SHACL checked: "all", "k of N documents" (a sample, on big graphs) or "none"
+    skipped: list[str] = field(default_factory=list)  # outputs not written at this size (see write_all)
+
+    @property
+    def graph(self) -> Graph:
+        """The graph as an rdflib Graph: the store itself on rdflib; on oxigraph a copy made once (slow when big)."""
+        return self.store.rdflib_graph()
 
     def class_counts(self) -> dict[str, int]:
-        counts = Counter(o for o in self.graph.objects(None, RDF.type) if str(o).startswith(str(SY._NS)))
-        return {self.graph.namespace_manager.normalizeUri(k): v for k, v in sorted(counts.items())}
+        return self.store.class_counts()
 
 
 def record_locations(corpus: Corpus, base: str = DEFAULT_BASE) -> dict[URIRef, str]:
@@ -70,22 +78,39 @@ def locate_records(records_dir: Path = paths.RECORDS, base: str = DEFAULT_BASE) 
 
 
 def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None, base: str = DEFAULT_BASE,
-          validate: bool = True) -> BuildResult:
-    """Load, check and build the graph (no files written)."""
+          validate: bool = True, store: StoreSpec | str | None = None, shacl: str = "auto",
+          progress: Progress | None = None) -> BuildResult:
+    """Load, check and build the graph (no files written).
+
+    `store` picks the backend (kg.store.StoreSpec: auto, rdflib, oxigraph, oxigraph:PATH). `shacl` says what
+    SHACL validates: "all" the graph, "sample" the documents `kg.store.shacl_sample` picks, "auto" all on the
+    rdflib backend and a sample on oxigraph (pySHACL takes minutes on a million triples; every record still
+    passes the loader's checks).
+    """
+    task(progress, "reading records")
     corpus = load_records(records_dir)
     sources = load_sources(sources_dir, corpus) if sources_dir else {}
-    graph = build_graph(corpus, base=base, sources=sources)
+    built = build_store(corpus, sources=sources, base=base, store=store, progress=progress)
+    checked = "none"
     if validate:
+        whole = shacl == "all" or (shacl == "auto" and built.backend == "rdflib")
+        sample = corpus if whole else shacl_sample(corpus, SHACL_SAMPLE)
+        task(progress, "SHACL validation" + ("" if whole else f" of {len(sample.records)} sample documents"))
+        graph = built.rdflib_graph() if whole else build_graph(sample, base=base, sources=sources)
         violations = validate_graph(graph)
         if violations:
             report = explain_violations(violations, graph, record_locations(corpus, base))
             raise ShapesError(report + "\nNothing was written.")
-    return BuildResult(graph, corpus, quoted=len(sources))
+        checked = "all" if sample is corpus else f"{SHACL_SAMPLE} of {len(corpus.records)} documents"
+    return BuildResult(built, corpus, quoted=len(sources), shacl=checked)
 
 
 def core_outputs(result: BuildResult, staged: dict[str, bytes]) -> dict[str, bytes]:
     """The RDF exports every build publishes: Turtle (with owl:imports of the ontology) and N-Triples."""
-    return {name: serialize(result.graph, fmt) for fmt, name in CORE_OUTPUTS.items()}
+    return {name: result.store.serialize(fmt) for fmt, name in CORE_OUTPUTS.items()}
+
+
+core_outputs.scalable = True  # type: ignore[attr-defined]  # works on the oxigraph store without an rdflib copy
 
 
 def publishers() -> list:
@@ -103,7 +128,15 @@ def write_all(result: BuildResult, out_dir: Path) -> list[Path]:
     """Render every output in memory first, then commit them all at once: no partial exports."""
     staged: dict[str, bytes] = {}
     for publish in publishers():
+        # On the oxigraph backend (big graphs) only publishers marked `scalable` run: the others need an
+        # rdflib copy of the graph and take minutes (`kg export --format F` still writes any one of them).
+        if result.store.backend != "rdflib" and not getattr(publish, "scalable", False):
+            result.skipped.append(publish.__name__)
+            continue
         staged.update(publish(result, dict(staged)))
     commit_files([(out_dir / name, data) for name, data in sorted(staged.items())])
     result.written = [out_dir / name for name in sorted(staged)]
+    stored = commit_store(result.store)  # an on-disk oxigraph store (--store oxigraph:PATH) moves into place last
+    if stored:
+        result.written.append(stored)
     return result.written

@@ -24,6 +24,15 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
+# libyaml's parser when PyYAML has it (5x faster on big corpora); its error texts differ, so a file it rejects
+# is re-read by the pure-Python loader, whose message is the one users see.
+_LIBYAML = hasattr(yaml, "CSafeLoader")
+
+
+class _FastLoader(yaml.CSafeLoader if _LIBYAML else yaml.SafeLoader):  # type: ignore[misc]
+    pass
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
@@ -31,6 +40,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, dict | list):
+            raise yaml.constructor.ConstructorError(None, None, "a key must be a plain value, not a list or "
+                                                    "mapping", key_node.start_mark)
         if key in result:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -40,9 +52,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# Keep dates as the strings they were written as: record dates may be 2022, 2022-01 or 2022-01-06.
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+for _cls in (_Loader, _FastLoader):
+    _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    # Keep dates as the strings they were written as: record dates may be 2022, 2022-01 or 2022-01-06.
+    _cls.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def read_text(path: Path) -> str:
@@ -65,6 +78,11 @@ def read_text(path: Path) -> str:
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file into LineDicts/lists; syntax errors become RecordError with file:line."""
     text = read_text(path)
+    if _LIBYAML:
+        try:
+            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - CSafeLoader subclass
+        except (yaml.YAMLError, RecursionError):
+            pass  # report it in the pure-Python parser's words below
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as e:
@@ -73,3 +91,5 @@ def load_yaml(path: Path) -> Any:
         raise RecordError([f"{path}{line}: malformed YAML: {e.problem or e.context}"]) from None
     except yaml.YAMLError as e:
         raise RecordError([f"{path}: malformed YAML: {e}"]) from None
+    except RecursionError:
+        raise RecordError([f"{path}: malformed YAML: lists or mappings nested too deeply"]) from None

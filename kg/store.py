@@ -1,0 +1,489 @@
+"""Where the graph lives: one interface, two backends.
+
+* `RdflibStore` — an rdflib `Graph` in memory: the default for small graphs, with the whole rdflib API.
+* `OxigraphStore` — a pyoxigraph `Store` (Rust; in memory, or on disk with `oxigraph:PATH`): chosen above
+  `THRESHOLD` triples, where rdflib gets slow (adding ~33k triples/s, grouped queries taking tens of seconds).
+
+Both are built from the same mapping (kg.build): rdflib terms for rdflib, N-Triples text bulk-loaded into
+pyoxigraph for oxigraph. Both export byte-identical N-Triples (sorted lines), so a store can be swapped for the
+other without changing a published file; Turtle comes from rdflib's longturtle on the small path and from
+pyoxigraph's streaming writer fed sorted triples on the large one (deterministic, not the same layout).
+`kg.query.run` accepts either `store.native`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from .errors import InputError, KgError
+from .namespaces import DEFAULT_BASE, PREFIXES, SY
+from .progress import Progress, task
+
+#: Above this many triples (estimated before building, or counted in a file) `auto` picks oxigraph.
+THRESHOLD = 200_000
+#: Bytes of N-Triples/Turtle per triple, to estimate a file's size in triples before reading it.
+BYTES_PER_TRIPLE = 100
+#: Formats the oxigraph backend writes itself; others go through an rdflib copy of the graph (slow when big).
+FAST_FORMATS = ("nt", "turtle")
+
+BACKENDS = ("auto", "rdflib", "oxigraph")
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """A `--store` choice: `auto`, `rdflib`, `oxigraph` (in memory) or `oxigraph:PATH` (on disk)."""
+
+    backend: str = "auto"
+    path: Path | None = None
+
+    @classmethod
+    def parse(cls, text: str | StoreSpec | None) -> StoreSpec:
+        if isinstance(text, StoreSpec):
+            return text
+        text = (text or "auto").strip()
+        name, _, path = text.partition(":")
+        if name not in BACKENDS or (path and name != "oxigraph"):
+            raise InputError(f"--store {text!r}: use auto, rdflib, oxigraph or oxigraph:PATH (a store directory)")
+        return cls(name, Path(path) if path else None)
+
+    def resolve(self, triples: int) -> str:
+        """The backend to use for a graph of about this many triples."""
+        if self.backend != "auto":
+            return self.backend
+        return "oxigraph" if triples > THRESHOLD else "rdflib"
+
+    def __str__(self) -> str:
+        return f"{self.backend}:{self.path}" if self.path else self.backend
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Store(ABC):
+    """A built or loaded graph, whatever holds it."""
+
+    backend: str
+    native: Any  # rdflib.Graph | pyoxigraph.Store: what kg.query.run takes
+    base: str = DEFAULT_BASE
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def ntriples(self) -> bytes:
+        """The graph as N-Triples, one triple per line, lines sorted: the same bytes on both backends."""
+
+    @abstractmethod
+    def serialize(self, fmt: str) -> bytes:
+        """Deterministic bytes of one export format (kg.export.FORMATS)."""
+
+    @abstractmethod
+    def rdflib_graph(self) -> Graph:
+        """The graph as an rdflib Graph (the store's own on rdflib; a copy, made once, on oxigraph)."""
+
+    @abstractmethod
+    def select(self, sparql: str) -> list[tuple]:
+        """Rows of a SELECT as tuples of lexical values (None when unbound); for small internal queries."""
+
+    def class_counts(self) -> dict[str, int]:
+        """Instances of each sy: class, keyed by its prefixed name, sorted (SPARQL; see OxigraphStore)."""
+        rows = self.select(f"SELECT ?c (COUNT(?s) AS ?n) WHERE {{ ?s a ?c . "
+                           f"FILTER(STRSTARTS(STR(?c), \"{SY._NS}\")) }} GROUP BY ?c")
+        return {shorten(c): int(n) for c, n in sorted(rows)}
+
+    def describe(self) -> str:
+        return self.backend
+
+    def close(self) -> None:
+        pass
+
+
+def shorten(iri: str) -> str:
+    """prefix:local for an IRI in one of kg's namespaces (the longest match), else <iri>."""
+    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    if best is None:
+        return f"<{iri}>"
+    prefix = next(p for p, ns in PREFIXES.items() if ns == best)
+    return f"{prefix}:{iri[len(best):]}"
+
+
+class RdflibStore(Store):
+    backend = "rdflib"
+
+    def __init__(self, graph: Graph, base: str = DEFAULT_BASE):
+        self.native = graph
+        self.base = base
+
+    def __len__(self) -> int:
+        return len(self.native)
+
+    def ntriples(self) -> bytes:
+        from .export import to_ntriples
+
+        return to_ntriples(self.native)
+
+    def serialize(self, fmt: str) -> bytes:
+        from .export import serialize
+
+        return serialize(self.native, fmt)
+
+    def rdflib_graph(self) -> Graph:
+        return self.native
+
+    def select(self, sparql: str) -> list[tuple]:
+        return [tuple(None if v is None else str(v) for v in row) for row in self.native.query(sparql)]
+
+    def class_counts(self) -> dict[str, int]:
+        from rdflib.namespace import RDF
+
+        counts = Counter(o for o in self.native.objects(None, RDF.type) if str(o).startswith(str(SY._NS)))
+        return {shorten(str(k)): v for k, v in sorted(counts.items())}
+
+
+class OxigraphStore(Store):
+    """A pyoxigraph Store. One built from records in memory is loaded lazily: exporting N-Triples or Turtle
+    needs only the sorted N-Triples it was built from, so `kg build` loads the store only when something
+    queries it (`native`)."""
+
+    backend = "oxigraph"
+
+    def __init__(self, native=None, *, path: Path | None = None, base: str = DEFAULT_BASE,
+                 ntriples: bytes | None = None):
+        if native is None and ntriples is None:
+            raise ValueError("an OxigraphStore needs a pyoxigraph Store or N-Triples to load")
+        self._native = native
+        self.path = path
+        self.base = base
+        self._ntriples = ntriples
+        self._len: int | None = None
+        self._graph: Graph | None = None
+
+    @property
+    def native(self):
+        """The pyoxigraph Store (what kg.query.run takes), loaded on first use."""
+        if self._native is None:
+            import pyoxigraph as ox
+
+            native = ox.Store()
+            native.bulk_load(self._ntriples, format=ox.RdfFormat.N_TRIPLES)
+            self._native = native
+        return self._native
+
+    @native.setter
+    def native(self, value) -> None:
+        self._native = value
+
+    @property
+    def loaded(self) -> bool:
+        return self._native is not None
+
+    # -- making one
+
+    @classmethod
+    def from_ntriples(cls, data: bytes, *, path: Path | None = None, base: str = DEFAULT_BASE,
+                      sorted_unique: bool = False, lazy: bool = False) -> OxigraphStore:
+        """Bulk-load N-Triples (at once, or on first query with `lazy`, in memory only); when `data` is already
+        sorted and unique it also serves as the N-Triples export."""
+        import pyoxigraph as ox
+
+        if lazy and path is None:
+            if not sorted_unique:
+                data = sort_ntriples(data)
+            built = cls(None, base=base, ntriples=data)
+        else:
+            native = ox.Store(str(path)) if path else ox.Store()
+            native.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+            built = cls(native, path=path, base=base, ntriples=data if sorted_unique else None)
+        if built._ntriples is not None:
+            built._len = built._ntriples.count(b"\n")
+        return built
+
+    @classmethod
+    def from_file(cls, file: Path, *, path: Path | None = None) -> OxigraphStore:
+        import pyoxigraph as ox
+
+        native = ox.Store(str(path)) if path else ox.Store()
+        try:
+            native.bulk_load(path=str(file), format=_rdf_format(file))
+        except (SyntaxError, ValueError, OSError) as e:
+            raise InputError(f"{file}: cannot load into oxigraph: {str(e).strip().splitlines()[0][:300]}") from None
+        return cls(native, path=path)
+
+    @classmethod
+    def open(cls, path: Path) -> OxigraphStore:
+        """An on-disk store written by `kg build --store oxigraph:PATH`, opened read-only."""
+        import pyoxigraph as ox
+
+        if not (path / "CURRENT").exists():
+            raise InputError(f"{path}: not an oxigraph store directory; build one with "
+                             f"`kg build --store oxigraph:{path}`")
+        try:
+            return cls(ox.Store.read_only(str(path)), path=path)
+        except OSError as e:
+            raise InputError(f"{path}: cannot open the oxigraph store: {e}") from None
+
+    # -- reading it
+
+    def __len__(self) -> int:
+        """Triples in the default graph (an on-disk store also holds the ontology, in a named graph)."""
+        if self._len is None:
+            self._len = int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0][0])
+        return self._len
+
+    def describe(self) -> str:
+        return f"oxigraph ({self.path})" if self.path else "oxigraph (in memory)"
+
+    def select(self, sparql: str) -> list[tuple]:
+        return [tuple(None if v is None else v.value for v in row) for row in self.native.query(sparql)]
+
+    def class_counts(self) -> dict[str, int]:
+        if self.loaded or self._ntriples is None:
+            return super().class_counts()
+        # Not loaded: count `?s rdf:type sy:C` lines of the (unique) N-Triples instead of loading the store.
+        import re
+
+        pattern = re.compile(rb"^<[^>]*> <http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type> <"
+                             + re.escape(str(SY._NS).encode()) + rb"([^>]*)> \.$", re.M)
+        counts = Counter(m.decode() for m in pattern.findall(self._ntriples))
+        return {f"sy:{k}": v for k, v in sorted(counts.items())}
+
+    def ntriples(self) -> bytes:
+        if self._ntriples is None:
+            import pyoxigraph as ox
+
+            data = self.native.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            self._ntriples = sort_ntriples(data)
+        return self._ntriples
+
+    def serialize(self, fmt: str) -> bytes:
+        if fmt == "nt":
+            return self.ntriples()
+        if fmt == "turtle":
+            return self.turtle()
+        from .export import serialize
+
+        return serialize(self.rdflib_graph(), fmt)
+
+    def turtle(self) -> bytes:
+        """Turtle from pyoxigraph's writer, fed the sorted triples: subjects in order, `;` between predicates."""
+        import pyoxigraph as ox
+
+        # No `id:` prefix: oxigraph would escape every '/' of the minted IRIs (id:goal\/shenyang-2023\/ls).
+        data = ox.serialize(ox.parse(self.ntriples(), format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                            prefixes=PREFIXES)
+        # The @prefix lines come first; sort them so their order never depends on a hash map.
+        lines = data.split(b"\n")
+        n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
+        return b"\n".join(sorted(lines[:n]) + lines[n:])
+
+    def rdflib_graph(self) -> Graph:
+        if self._graph is None:
+            from .build import new_graph
+
+            g = new_graph()
+            convert = _to_rdflib()
+            for q in self.native.quads_for_pattern(None, None, None, None):
+                g.add((convert(q.subject), convert(q.predicate), convert(q.object)))
+            self._graph = g
+        return self._graph
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.path:
+                self.native.flush()
+
+
+def sort_ntriples(data: bytes) -> bytes:
+    """Sorted, de-duplicated N-Triples lines (byte order = code point order), newline-terminated."""
+    lines = set(data.split(b"\n"))
+    lines.discard(b"")
+    return b"\n".join(sorted(lines)) + b"\n" if lines else b""
+
+
+def _to_rdflib():
+    cache: dict[Any, Any] = {}
+
+    def convert(term):
+        hit = cache.get(term)
+        if hit is not None:
+            return hit
+        kind = type(term).__name__
+        if kind == "NamedNode":
+            out = URIRef(term.value)
+        elif kind == "BlankNode":
+            out = BNode(term.value)
+        elif term.language:
+            out = Literal(term.value, lang=term.language)
+        elif term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+            out = Literal(term.value)
+        else:
+            out = Literal(term.value, datatype=URIRef(term.datatype.value))
+        if kind == "NamedNode":
+            cache[term] = out
+        return out
+
+    return convert
+
+
+def _rdf_format(file: Path):
+    import pyoxigraph as ox
+
+    suffixes = {".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS, ".ttl": ox.RdfFormat.TURTLE,
+                ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML,
+                ".xml": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD, ".n3": ox.RdfFormat.N3}
+    fmt = suffixes.get(file.suffix.lower())
+    if fmt is None:
+        raise InputError(f"{file}: unknown RDF file type; use .nt, .nq, .ttl, .trig, .rdf or .jsonld")
+    return fmt
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Building and loading
+
+
+def estimate_triples(corpus) -> int:
+    """Triples a corpus will make, within ~20%, without building it (to pick a backend first)."""
+    n = 800 + sum(8 * (1 + len(g.divisions)) for g in corpus.vocab.gazetteers.values())
+    for r in corpus.records:
+        n += 30 + 15 * len(r.goals) + 17 * len(r.measures) + 13 * len(r.facilities) + 9 * len(r.district_mentions)
+        n += sum(20 * len(m.statements) for m in r.measures)
+    return n
+
+
+def build_store(corpus, *, sources: dict | None = None, base: str = DEFAULT_BASE,
+                store: StoreSpec | str | None = None, progress: Progress | None = None) -> Store:
+    """The graph of a corpus in the backend `store` asks for (auto: by estimated size)."""
+    from .build import build_graph, iter_ntriples
+
+    spec = StoreSpec.parse(store)
+    backend = spec.resolve(estimate_triples(corpus))
+    advance = task(progress, "building the graph", len(corpus.records))
+    if backend == "rdflib":
+        if spec.path:
+            raise InputError("--store rdflib keeps the graph in memory; a PATH is only for oxigraph")
+        graph = build_graph(corpus, base=base, sources=sources)
+        advance(len(corpus.records))
+        return RdflibStore(graph, base)
+    lines = set(iter_ntriples(corpus, base=base, sources=sources, progress=advance))
+    task(progress, f"sorting {len(lines):,} triples")
+    data = ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    del lines
+    if spec.path is None:
+        return OxigraphStore.from_ntriples(data, base=base, sorted_unique=True, lazy=True)
+    task(progress, "loading the store")
+    staging = _staging_dir(spec.path)
+    try:
+        built = OxigraphStore.from_ntriples(data, path=staging, base=base, sorted_unique=True)
+        add_ontology(built.native)
+        built.native.flush()
+    except Exception:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    built.final_path = spec.path  # type: ignore[attr-defined]  # committed by commit_store()
+    return built
+
+
+def add_ontology(native) -> None:
+    """Put ontology/shenyang.ttl in the named graph <ontology IRI>: `kg query` and `kg serve` query the union
+    of graphs, so they see data + ontology as they do when loading files, while dumps of the default graph
+    stay the data alone."""
+    import pyoxigraph as ox
+
+    from . import paths
+    from .namespaces import ONTOLOGY_IRI
+
+    native.bulk_load(path=str(paths.ONTOLOGY), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_IRI)))
+
+
+def _staging_dir(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    return staging
+
+
+def commit_store(store: Store) -> Path | None:
+    """Move an on-disk store built beside its target into place (replacing the old one); None if in memory."""
+    final = getattr(store, "final_path", None)
+    if final is None:
+        return None
+    staging = store.path
+    del store.native  # close RocksDB before its directory moves
+    import gc
+
+    gc.collect()
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        if not (final / "CURRENT").exists() and any(final.iterdir()):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise KgError(f"{final}: exists and is not an oxigraph store; choose another --store PATH "
+                          "(nothing was replaced)")
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
+    reopened = OxigraphStore.open(final)
+    store.native, store.path, store.final_path = reopened.native, final, None  # type: ignore[attr-defined]
+    return final
+
+
+def load_store(file: Path | None = None, store: StoreSpec | str | None = None,
+               progress: Progress | None = None) -> Store:
+    """A graph to query or export: an RDF file read into the chosen backend, or an on-disk oxigraph store.
+
+    With `oxigraph:PATH` and no file, PATH is opened read-only (as `kg build --store oxigraph:PATH` left it).
+    With a file, `auto` picks the backend by the file's size (about `BYTES_PER_TRIPLE` bytes a triple).
+    """
+    spec = StoreSpec.parse(store)
+    if file is None and spec.path is not None:
+        return OxigraphStore.open(spec.path)
+    if file is None:
+        from . import paths
+
+        file = next((p for p in (paths.EXPORTS / "shenyang.nt", paths.EXPORTS / "shenyang.ttl") if p.exists()),
+                    paths.EXPORTS / "shenyang.ttl")
+    if not file.exists():
+        raise InputError(f"{file}: no such graph file; run `kg build` first or pass a file")
+    backend = spec.resolve(file.stat().st_size // BYTES_PER_TRIPLE)
+    task(progress, f"loading {file.name} into {backend}")
+    if backend == "rdflib":
+        from .validate import load_rdf
+
+        return RdflibStore(load_rdf(file))
+    if spec.path is not None:
+        raise InputError("--store oxigraph:PATH with a file: load the file in memory (--store oxigraph), or "
+                         "query the store built by `kg build --store oxigraph:PATH` without a file")
+    return OxigraphStore.from_file(file)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SHACL at scale
+
+
+def shacl_sample(corpus, k: int) -> Any:
+    """A corpus of `k` documents spread evenly over the sorted record files (so over cities and years), plus
+    the records defining any facility they use: the part of a big graph that `kg build` runs SHACL on."""
+    records = corpus.records
+    if k >= len(records):
+        return corpus
+    picked = sorted({round(i * (len(records) - 1) / max(1, k - 1)) for i in range(k)}) if k > 1 else [0]
+    chosen = [records[i] for i in picked]
+    needed = {fid for r in chosen for m in r.measures for fid in m.facilities}
+    have = {f.id for r in chosen for f in r.facilities}
+    extra = []
+    for r in records:
+        if r in chosen:
+            continue
+        defs = tuple(f for f in r.facilities if f.id in needed - have)
+        if defs:
+            extra.append(replace(r, goals=(), measures=(), facilities=defs, district_mentions=()))
+            have.update(f.id for f in defs)
+    return replace(corpus, records=tuple(chosen + extra))
