@@ -73,10 +73,21 @@ class Vocab:
     gazetteers: dict[str, Gazetteer]
 
 
+OPTIONAL = {"broader", "keywords", "definition", "qudt", "aliases", "suffixes", "short", "kind"}
+
+
 def _require(item: dict, keys: tuple[str, ...], path: Path) -> None:
+    """Required fields present, no unknown ones (an unquoted comma in a {flow: mapping} makes a stray key)."""
+    line = getattr(item, "line", 0)
+    if not isinstance(item, dict):
+        raise RecordError([f"{path}:{line}: expected a mapping, got {item!r}"])
     missing = [k for k in keys if k not in item]
     if missing:
-        raise RecordError([f"{path}:{getattr(item, 'line', 0)}: missing field(s) {', '.join(missing)}"])
+        raise RecordError([f"{path}:{line}: missing field(s) {', '.join(missing)}"])
+    unknown = [str(k) for k in item if k not in keys and k not in OPTIONAL]
+    if unknown:
+        raise RecordError([f"{path}:{line}: unknown field(s) {', '.join(unknown)}; quote values that contain "
+                           "commas inside {…}"])
 
 
 def _list(path: Path) -> list:

@@ -166,3 +166,14 @@ def test_facility_conflict_across_files(tmp_path):
                                          f"    span: [10, 12]\n", 1)
     other.write_text(text, encoding="utf-8")
     assert f"facility {fac.id}: defined in" in error_of(d)
+
+
+def test_vocab_entry_with_a_stray_key_is_refused(tmp_path):
+    from kg.vocab import load_vocab
+
+    vocab = tmp_path / "vocab"
+    shutil.copytree(paths.VOCAB, vocab)
+    f = vocab / "units.yaml"
+    f.write_text(f.read_text(encoding="utf-8") + "- {key: bad, zh: 坏, en: one, two}\n", encoding="utf-8")
+    with pytest.raises(RecordError, match=r"units.yaml:\d+: unknown field\(s\) two; quote values"):
+        load_vocab(vocab, paths.GAZETTEERS)
