@@ -557,3 +557,11 @@ def test_plan_vs_outcome(store, outcome_graph):
     assert ("outcome", "1000户") in values
     # outcomes are not promises: compare-years leaves them out
     assert 480 not in col(run(graph, "compare-years"), "value_from")
+
+
+def test_jupyter_html(store):
+    html = run(store, "targets-by-district", district="浑南")._repr_html_()
+    assert html.startswith("<table><thead><tr><th>district</th>") and "<td>浑南区</td>" in html
+    assert "1 rows" in html
+    assert Q.run(store, "ASK { ?s a sy:Outcome }")._repr_html_() == "<code>false</code>"
+    assert "sy:District" in run(store, "district-subgraph")._repr_html_()
