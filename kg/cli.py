@@ -211,8 +211,10 @@ def push(file: Path | None, endpoint: str, graph_iri: str | None, user: str | No
 @click.option("--out", default="-", show_default=True, help="File to write (atomically), or - for standard output.")
 @records_option
 @sources_option
+@store_option
 @handle_errors
-def export_cmd(fmt: str, graph_file: Path | None, out: str, records_dir: Path, sources_dir: Path | None) -> None:
+def export_cmd(fmt: str, graph_file: Path | None, out: str, records_dir: Path, sources_dir: Path | None,
+               store) -> None:
     """Write the graph in one export format (byte-identical for the same graph).
 
     \b
@@ -221,17 +223,16 @@ def export_cmd(fmt: str, graph_file: Path | None, out: str, records_dir: Path, s
       kg export --format csv --graph exports/shenyang.ttl > statements.csv
     """
     from .export import FORMATS, write_atomic
-    from .formats import export_graph
     from .pipeline import build as run_build
-    from .validate import load_rdf
+    from .store import export_bytes, load_store
 
     if fmt not in FORMATS:
         raise click.BadParameter(f"{fmt!r}; choose one of: {', '.join(sorted(FORMATS))}", param_hint="--format")
     if graph_file:
-        graph = load_rdf(graph_file)
+        graph = load_store(graph_file, store)
     else:
-        graph = run_build(records_dir, sources_dir=sources_dir or paths.default_sources()).graph
-    data = export_graph(fmt, graph)
+        graph = run_build(records_dir, sources_dir=sources_dir or paths.default_sources(), store=store).store
+    data = export_bytes(graph, fmt)
     if out == "-":
         click.get_binary_stream("stdout").write(data)
     else:
@@ -369,8 +370,9 @@ def extract(path: Path | None, out: Path | None, doc_id: str | None, year: int |
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Bind ?NAME to VALUE (repeatable). Canned queries declare typed parameters; in your own "
                    "queries <iri> or prefix:name is an IRI, 12 or 1.5 a number, anything else a string.")
-@click.option("-g", "--graph", "graph_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Query these RDF files (format from the extension; repeatable). Default: exports/shenyang.ttl.")
+@click.option("-g", "--graph", "graph_files", multiple=True, type=click.Path(path_type=Path),
+              help="Query these RDF files (format from the extension; repeatable), or one on-disk store directory "
+                   "(kg build --store oxigraph:DIR). Default: exports/shenyang.ttl.")
 @click.option("--no-ontology", is_flag=True, help="Do not add ontology/shenyang.ttl to the data.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "nt"]), default=None,
               help="table (default on a terminal), csv, tsv (default in a pipe), json (SPARQL 1.1 results); "

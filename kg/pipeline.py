@@ -15,7 +15,7 @@ from .namespaces import DEFAULT_BASE
 from .progress import Progress, task
 from .records import Corpus, load_records
 from .sources import load_sources
-from .store import Store, StoreSpec, build_store, commit_store, shacl_sample
+from .store import THRESHOLD, Store, StoreSpec, build_store, commit_store, shacl_sample
 from .validate import format_violations, validate_graph
 
 #: The files `kg build` writes, by format. Other stages (viz, LOD) add theirs through `EXTRA_OUTPUTS`.
@@ -128,9 +128,10 @@ def write_all(result: BuildResult, out_dir: Path) -> list[Path]:
     """Render every output in memory first, then commit them all at once: no partial exports."""
     staged: dict[str, bytes] = {}
     for publish in publishers():
-        # On the oxigraph backend (big graphs) only publishers marked `scalable` run: the others need an
-        # rdflib copy of the graph and take minutes (`kg export --format F` still writes any one of them).
-        if result.store.backend != "rdflib" and not getattr(publish, "scalable", False):
+        # Above THRESHOLD triples (oxigraph) only publishers marked `scalable` run: the others need an rdflib
+        # copy of the graph and take minutes there (`kg export --format F` still writes any one of them).
+        if result.store.backend != "rdflib" and len(result.store) > THRESHOLD \
+                and not getattr(publish, "scalable", False):
             result.skipped.append(publish.__name__)
             continue
         staged.update(publish(result, dict(staged)))

@@ -800,6 +800,12 @@ def load_graph(files: Sequence[Path | str] = (), *, ontology: bool = True, engin
 
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    if len(files) == 1 and Path(files[0]).is_dir():  # an on-disk store: `kg build --store oxigraph:DIR`
+        from .store import OxigraphStore
+
+        if engine != "oxigraph":
+            raise InputError(f"{files[0]}: a store directory is queried with --engine oxigraph")
+        return OxigraphStore.open(Path(files[0])).native  # holds the ontology in a named graph already
     if files:
         sources = [Path(f) for f in files]
         for path in sources:

@@ -166,6 +166,7 @@ class OxigraphStore(Store):
         self._ntriples = ntriples
         self._len: int | None = None
         self._graph: Graph | None = None
+        self.source_file: Path | None = None  # the RDF file it was loaded from, if any
 
     @property
     def native(self):
@@ -216,7 +217,9 @@ class OxigraphStore(Store):
             native.bulk_load(path=str(file), format=_rdf_format(file))
         except (SyntaxError, ValueError, OSError) as e:
             raise InputError(f"{file}: cannot load into oxigraph: {str(e).strip().splitlines()[0][:300]}") from None
-        return cls(native, path=path)
+        loaded = cls(native, path=path)
+        loaded.source_file = file
+        return loaded
 
     @classmethod
     def open(cls, path: Path) -> OxigraphStore:
@@ -256,11 +259,29 @@ class OxigraphStore(Store):
         counts = Counter(m.decode() for m in pattern.findall(self._ntriples))
         return {f"sy:{k}": v for k, v in sorted(counts.items())}
 
+    def exact_triples(self):
+        """The triples exactly as written (pyoxigraph.Triple). Not read back from the store: oxigraph keeps
+        literals by value, so a dump would write "5"^^xsd:integer for an xsd:nonNegativeInteger offset and 475
+        for 475.0; exports come from the N-Triples the store was built from, or the file it was loaded from."""
+        import pyoxigraph as ox
+
+        if self._ntriples is not None:
+            return ox.parse(self._ntriples, format=ox.RdfFormat.N_TRIPLES)
+        if self.source_file is not None:
+            return (q.triple for q in ox.parse(path=str(self.source_file), format=_rdf_format(self.source_file))
+                    if q.graph_name == ox.DefaultGraph())
+        raise InputError(f"{self.path}: an oxigraph store keeps literals by value (offsets become xsd:integer), "
+                         "so kg does not export from it; export the N-Triples file `kg build` wrote beside it "
+                         "(kg export --graph DIR/shenyang.nt --format F)")
+
     def ntriples(self) -> bytes:
         if self._ntriples is None:
             import pyoxigraph as ox
 
-            data = self.native.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            if self.source_file is not None and _rdf_format(self.source_file) == ox.RdfFormat.N_TRIPLES:
+                data = self.source_file.read_bytes()
+            else:
+                data = ox.serialize(self.exact_triples(), format=ox.RdfFormat.N_TRIPLES)
             self._ntriples = sort_ntriples(data)
         return self._ntriples
 
@@ -291,8 +312,8 @@ class OxigraphStore(Store):
 
             g = new_graph()
             convert = _to_rdflib()
-            for q in self.native.quads_for_pattern(None, None, None, None):
-                g.add((convert(q.subject), convert(q.predicate), convert(q.object)))
+            for t in self.exact_triples():
+                g.add((convert(t.subject), convert(t.predicate), convert(t.object)))
             self._graph = g
         return self._graph
 
@@ -300,6 +321,17 @@ class OxigraphStore(Store):
         with contextlib.suppress(Exception):
             if self.path:
                 self.native.flush()
+
+
+def export_bytes(store: Store, fmt: str) -> bytes:
+    """One export format of a store: oxigraph's own writers for N-Triples and Turtle, rdflib's otherwise
+    (through an rdflib copy of the graph on the oxigraph backend: fine for thousands of triples, slow for
+    millions)."""
+    from .formats import export_graph
+
+    if store.backend == "oxigraph" and fmt in FAST_FORMATS:
+        return store.serialize(fmt)
+    return export_graph(fmt, store.rdflib_graph())
 
 
 def sort_ntriples(data: bytes) -> bytes:
@@ -417,7 +449,7 @@ def commit_store(store: Store) -> Path | None:
     if final is None:
         return None
     staging = store.path
-    del store.native  # close RocksDB before its directory moves
+    store._native = None  # type: ignore[attr-defined]  # close RocksDB before its directory moves
     import gc
 
     gc.collect()
@@ -457,7 +489,10 @@ def load_store(file: Path | None = None, store: StoreSpec | str | None = None,
     if backend == "rdflib":
         from .validate import load_rdf
 
-        return RdflibStore(load_rdf(file))
+        graph = load_rdf(file)
+        for prefix, ns in {**PREFIXES, "id": DEFAULT_BASE}.items():  # so exports use kg's prefixes, not ns1:
+            graph.bind(prefix, ns, override=True, replace=True)
+        return RdflibStore(graph)
     if spec.path is not None:
         raise InputError("--store oxigraph:PATH with a file: load the file in memory (--store oxigraph), or "
                          "query the store built by `kg build --store oxigraph:PATH` without a file")
