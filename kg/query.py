@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -228,6 +228,11 @@ def parse_query(sparql: str, source: str | None = None) -> ParsedQuery:
             raise ReadOnlyError(f"{where}this is a SPARQL UPDATE ({keyword or 'update'}); kg query is read-only "
                                 f"— change the records in data/records/ and run `kg build` instead") from None
         msg = re.sub(r"\s*\(at char \d+\), \(line:\d+, col:\d+\)$", "", str(e)).strip()
+        m = re.match(r"Expected (.*?), found (.*)$", msg, re.S)
+        if m and m.group(2) == "end of text":
+            msg = f"the query ends too early: a closing brace or parenthesis missing? (rdflib: {msg})"
+        elif m:
+            msg = f"unexpected {m.group(2)} here (rdflib: {msg})"
         raise _syntax_error(sparql, source, msg, e.lineno, e.col) from None
     query = tree[1]
     for node in _walk(query):
@@ -814,7 +819,8 @@ def load_graph(files: Sequence[Path | str] = (), *, ontology: bool = True, engin
     else:
         default = paths.EXPORTS / "shenyang.ttl"
         if not default.is_file():
-            raise InputError(f"{default}: no built graph; run `kg build` first (or pass --graph FILE)")
+            shown = default.relative_to(Path.cwd()) if default.is_relative_to(Path.cwd()) else default
+            raise InputError(f"{shown}: no built graph; run `kg build` first (or pass --graph FILE)")
         sources = [default]
     if ontology:
         sources.append(paths.ONTOLOGY)

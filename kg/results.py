@@ -103,7 +103,8 @@ def to_json(result: QueryResult) -> str:
 
 
 def to_csv(result: QueryResult) -> str:
-    """SPARQL 1.1 CSV results: plain values, full IRIs, CRLF line ends (https://www.w3.org/TR/sparql11-results-csv-tsv/)."""
+    """SPARQL 1.1 CSV results: plain values, full IRIs, CRLF line ends
+    (https://www.w3.org/TR/sparql11-results-csv-tsv/)."""
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + "\r\n"
     _need_select(result, "CSV")
