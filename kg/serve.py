@@ -192,6 +192,9 @@ class Dataset:
             return cls(_base_of(store), source, len(store), store, store_path=source)
         if not source.is_file():
             raise InputError(f"{source}: no such graph file; run `kg build` first or pass --graph FILE")
+        from .validate import refuse_xml_entities
+
+        refuse_xml_entities(source)
         store = ox.Store()
         try:
             store.bulk_load(path=str(source), format=_rdf_format(source))
@@ -364,9 +367,20 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> None:
-        if not self.conn.poll(timeout) or self.conn.recv() != "ready":
+        deadline = time.monotonic() + timeout
+        while not self.conn.poll(0.1):
+            if not self.process.is_alive():
+                raise KgError(f"a query worker died while loading the graph (exit code {self.process.exitcode})")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise KgError(f"a query worker did not start within {timeout:g} s")
+        try:
+            ready = self.conn.recv()
+        except (EOFError, OSError):
+            ready = None
+        if ready != "ready":
             self.kill()
-            raise KgError(f"a query worker did not start within {timeout:g} s")
+            raise KgError(f"a query worker died while loading the graph (exit code {self.process.exitcode})")
 
     @property
     def pid(self) -> int | None:

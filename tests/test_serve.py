@@ -565,6 +565,15 @@ def test_pool_serves_an_on_disk_store_read_only(graph_file, tmp_path, seed_graph
         {(str(s), str(p)) for s, p, _ in seed_graph.triples((district, None, None))}
 
 
+def test_a_worker_that_cannot_load_fails_the_start_at_once(tmp_path):
+    from kg.errors import KgError
+    from kg.serve import Dataset, QueryPool
+
+    broken = Dataset(DEFAULT_BASE, tmp_path / "broken.nq", 0, nquads=b"<urn:a> this is not N-Quads\n")
+    with pytest.raises(KgError, match="died while loading"):
+        QueryPool(broken, size=1, timeout=1, start_timeout=600).start()
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] in ("Z", "X")
