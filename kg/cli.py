@@ -150,8 +150,8 @@ def validate(file: Path | None, records_dir: Path) -> None:
               help="Seconds a query may run before it is stopped (HTTP 503).")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Most result rows (or triples) returned; more are cut, flagged by X-KG-Truncated.")
-@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="RDF file to serve. Default: exports/shenyang.ttl.")
+@click.option("--graph", "graph_file", type=click.Path(path_type=Path), default=None,
+              help="RDF file to serve, or an on-disk pyoxigraph store directory. Default: exports/shenyang.ttl.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Query worker processes (queries run in parallel up to this many).")
 @handle_errors
