@@ -952,10 +952,27 @@ def service_description(endpoint: str, base: str) -> bytes:
             f"# Instances: {base}\n").encode()
 
 
+def check_listen(host: str, port: int) -> None:
+    """InputError unless (host, port) can be listened on, so a busy port is one clear line, not a log."""
+    import socket
+
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(addr)
+    except socket.gaierror as e:
+        raise InputError(f"--host {host}: {e.strerror or e}") from None
+    except OSError as e:
+        raise InputError(f"cannot listen on {host}:{port}: {e.strerror or e}; choose another --port or stop "
+                         f"the server using it") from None
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, echo=print) -> None:
     """Load the graph, then run the app with uvicorn until interrupted."""
     import uvicorn
 
+    check_listen(host, port)
     app = create_app(settings)
     ds = app.state.dataset
     echo(f"kg serve: {ds.triples} triples from {ds.source}; instances under {ds.base}")

@@ -589,6 +589,18 @@ def test_serve_without_a_graph_is_a_clear_error(runner, tmp_path):
     assert "missing.ttl" in result.output and "kg build" in result.output
 
 
+def test_serve_on_a_busy_port_is_a_clear_error(runner, graph_file):
+    from kg.cli import cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--graph", str(graph_file), "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
+
+
 @pytest.mark.skipif(os.name != "posix", reason="loopback default checked on POSIX")
 def test_serve_defaults_to_loopback(runner):
     from kg.cli import cli
