@@ -71,7 +71,7 @@ def test_parse_number_rejects_non_numbers(written):
     ("外贸进出口增长15%以上", [(15, "percent", ("increase-by", "at-least"), "15%以上")]),
     ("单位能耗下降3.2%", [(Decimal("3.2"), "percent", ("decrease-by",), "3.2%")]),
     ("财政支出减少8%左右", [(8, "percent", ("decrease-by", "approximately"), "8%左右")]),
-    ("城镇化率提高1.2个百分点", [(Decimal("1.2"), "percent", ("increase-by",), "1.2个百分点")]),
+    ("城镇化率提高1.2个百分点", [(Decimal("1.2"), "percentage-point", ("increase-by",), "1.2个百分点")]),
     ("就业率提高到96%", [(96, "percent", ("exactly",), "96%")]),
     ("覆盖率达到百分之九十", [(90, "percent", ("exactly",), "百分之九十")]),
     ("营业收入增长了12%", [(12, "percent", ("increase-by",), "12%")]),
