@@ -27,8 +27,32 @@ def handle_errors(fn):
                 raise
             click.echo(f"Error: {e}", err=True)
             sys.exit(e.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:  # whoever read the output went away (`kg query … | head`): stop quietly
+            _silence_stdout()
+            sys.exit(141)
+        except Exception as e:  # a bug: still one line and a distinct exit code (docs/readme-reliability.md)
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            first = (str(e).strip().splitlines() or [""])[0][:300]
+            click.echo(f"Error: internal error (a bug in kg; run again with --debug and report the traceback): "
+                       f"{type(e).__name__}: {first}", err=True)
+            sys.exit(INTERNAL_ERROR)
 
     return wrapper
+
+
+#: Exit code of an unexpected exception (sysexits.h EX_SOFTWARE); `kg doctor` counts these as crashes.
+INTERNAL_ERROR = 70
+
+
+def _silence_stdout() -> None:
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -36,6 +60,10 @@ def handle_errors(fn):
 @click.version_option(package_name="kg")
 def cli(debug: bool) -> None:
     """kg: a knowledge graph of Chinese municipal policy commitments (Shenyang first)."""
+    if not debug:  # rdflib logs some warnings with a traceback (e.g. a literal Python cannot convert)
+        import logging
+
+        logging.getLogger("rdflib").setLevel(logging.ERROR)
 
 
 def sources_option(fn):
@@ -136,6 +164,10 @@ def validate(file: Path | None, records_dir: Path) -> None:
     from .validate import load_rdf, validate_graph
 
     graph = load_rdf(file) if file else run_build(records_dir, validate=False).graph
+    if file and len(graph) == 0:
+        from .errors import InputError
+
+        raise InputError(f"{file}: holds no triples; nothing to validate (is it the right file?)")
     violations = validate_graph(graph)
     if violations:
         click.echo(explain_violations(violations, graph, locate_records(records_dir)))
@@ -364,7 +396,7 @@ def extract(path: Path | None, out: Path | None, doc_id: str | None, year: int |
 
 @cli.command("query")
 @click.argument("sparql", required=False)
-@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), default=None,
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8-sig"), default=None,
               help="Read the query from FILE ('-' = standard input).")
 @click.option("-n", "--name", "canned_name", default=None, help="Run a canned query from queries/ (see --list).")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -420,7 +452,14 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
         text: str | q.CannedQuery = q.canned(canned_name)
         source = str(text.path.relative_to(paths.ROOT)) if text.path.is_relative_to(paths.ROOT) else str(text.path)
     elif query_file is not None:
-        text, source = query_file.read(), (None if query_file.name == "<stdin>" else query_file.name)
+        source = None if query_file.name == "<stdin>" else query_file.name
+        try:
+            text = query_file.read()
+        except UnicodeDecodeError:
+            from .errors import InputError
+
+            raise InputError(f"{source or 'standard input'}: not UTF-8 text; save the query as UTF-8 "
+                             f"(e.g. iconv -f GBK -t UTF-8)") from None
     else:
         text, source = sparql, None
     raw = text.text if isinstance(text, q.CannedQuery) else text

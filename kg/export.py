@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -57,8 +58,10 @@ def write_atomic(path: Path, data: bytes) -> None:
 def commit_files(files: Iterable[tuple[Path, bytes]]) -> None:
     """Stage every file beside its target, fsync, then rename all into place; clean up on any error."""
     staged: list[tuple[Path, Path]] = []
+    current, replaced = None, 0
     try:
         for path, data in files:
+            current = path
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((Path(tmp), path))
@@ -68,13 +71,32 @@ def commit_files(files: Iterable[tuple[Path, bytes]]) -> None:
                 fh.flush()
                 os.fsync(fh.fileno())
         for tmp, path in staged:
+            current = path
             os.replace(tmp, path)
+            replaced += 1
     except OSError as e:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        target = staged[-1][1] if staged else "output"
-        raise KgError(f"cannot write {target}: {e.strerror or e}; nothing was changed") from None
+        why = e.strerror or str(e)
+        if isinstance(e, FileExistsError | NotADirectoryError) and not replaced and current is not None:
+            why += f" (a part of {current.parent} is a file, not a directory)"
+        done = (f"{replaced} of {len(staged)} files were already replaced; run it again" if replaced else
+                "nothing was changed")
+        raise KgError(f"cannot write {current or 'output'}: {why}; {done}") from None
+    _remove_stale_temp_files([path for _, path in staged])
+
+
+def _remove_stale_temp_files(written: list[Path]) -> None:
+    """Delete temp files an earlier, interrupted commit left beside these targets (`.NAME.XXXXXXXX.tmp`): a
+    killed build leaves its staged copies behind, never a half-written target."""
+    for path in written:
+        stale = re.compile(rf"\.{re.escape(path.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(path.parent):
+                if stale.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 # The LOD formats (JSON-LD, RDF/XML, TriG, GraphML, CSV) register themselves on import.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from decimal import Decimal
 from functools import lru_cache
@@ -450,6 +451,9 @@ def lod_outputs(result, staged: dict[str, bytes]) -> dict[str, bytes]:
 # `kg export`
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def export_graph(fmt: str, graph: Graph) -> bytes:
     """The bytes of one export format (any name in kg.export.FORMATS) of a graph."""
     from .errors import InputError
@@ -457,6 +461,12 @@ def export_graph(fmt: str, graph: Graph) -> bytes:
 
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}; choose one of: {', '.join(sorted(FORMATS))}")
+    if fmt in ("rdfxml", "graphml"):  # XML 1.0 cannot hold control characters, even escaped
+        for term in (t for triple in graph for t in triple):
+            bad = _NOT_XML.search(term)
+            if bad:
+                raise InputError(f"cannot write this graph as {fmt}: {str(term)[:60]!r} holds the character "
+                                 f"U+{ord(bad.group()):04X}, which XML cannot; fix it in the graph first")
     try:
         return serialize(graph, fmt)
     except (ValueError, TypeError, KeyError) as e:  # e.g. a predicate RDF/XML cannot write as a QName

@@ -9,7 +9,7 @@ from rdflib import Graph, URIRef
 
 from . import paths
 from .build import Minter, build_graph
-from .errors import KgError, ShapesError
+from .errors import InputError, KgError, ShapesError
 from .export import commit_files
 from .namespaces import DEFAULT_BASE
 from .progress import Progress, task
@@ -77,6 +77,14 @@ def locate_records(records_dir: Path = paths.RECORDS, base: str = DEFAULT_BASE) 
         return {}
 
 
+def check_base_iri(base: str) -> None:
+    """Refuse a base IRI that cannot begin IRIs (spaces, <>"{}|\\^`): it would fail half way through writing."""
+    import re
+
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`/]+(/[^\s<>\"{}|\\^`]*)?", base):
+        raise InputError(f"--base-iri {base!r}: not an absolute http(s) IRI; e.g. {DEFAULT_BASE}")
+
+
 def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None, base: str = DEFAULT_BASE,
           validate: bool = True, store: StoreSpec | str | None = None, shacl: str = "auto",
           progress: Progress | None = None) -> BuildResult:
@@ -87,6 +95,7 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
     rdflib backend and a sample on oxigraph (pySHACL takes minutes on a million triples; every record still
     passes the loader's checks).
     """
+    check_base_iri(base)
     task(progress, "reading records")
     corpus = load_records(records_dir)
     sources = load_sources(sources_dir, corpus) if sources_dir else {}

@@ -70,6 +70,9 @@ def read_graph(path: Path) -> list:
 
     if not path.is_file():
         raise InputError(f"{path}: no such graph file; run `kg build` first or pass the file to push")
+    from .validate import refuse_xml_entities
+
+    refuse_xml_entities(path)
     try:
         fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
     except ValueError:
@@ -117,6 +120,9 @@ def push(graph_file: Path | None = None, endpoint: str = "", *, graph: str | Non
         raise InputError(f"unknown body format {body_format!r}; use one of {', '.join(BODY_FORMATS)}")
     graph_file = Path(graph_file) if graph_file else paths.EXPORTS / "shenyang.ttl"
     triples = read_graph(graph_file)
+    if not triples:
+        effect = "add nothing" if append else "empty the graph in the store"
+        raise InputError(f"{graph_file}: holds no triples; pushing it would {effect}. Nothing was sent.")
     target = graph or dataset_iri(triples)
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", target):
         raise InputError(f"--graph {target!r}: not an absolute IRI")

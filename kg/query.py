@@ -234,6 +234,9 @@ def parse_query(sparql: str, source: str | None = None) -> ParsedQuery:
         elif m:
             msg = f"unexpected {m.group(2)} here (rdflib: {msg})"
         raise _syntax_error(sparql, source, msg, e.lineno, e.col) from None
+    except RecursionError:
+        raise QuerySyntaxError(f"{where}the query nests groups, lists or parentheses too deeply to parse; "
+                               "flatten it") from None
     query = tree[1]
     for node in _walk(query):
         if node.name == "ServiceGraphPattern":
@@ -801,7 +804,7 @@ def load_graph(files: Sequence[Path | str] = (), *, ontology: bool = True, engin
     """The graph to query: the built graph (exports/shenyang.ttl) or the given RDF files (format from the
     extension), plus the ontology. engine="rdflib" gives an rdflib Graph; engine="oxigraph" an in-memory
     pyoxigraph Store, which loads and answers many times faster (same rows)."""
-    from .validate import load_rdf
+    from .validate import load_rdf, refuse_xml_entities
 
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
@@ -833,6 +836,7 @@ def load_graph(files: Sequence[Path | str] = (), *, ontology: bool = True, engin
 
     store = ox.Store()
     for path in sources:
+        refuse_xml_entities(path)
         fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
         if fmt is None:  # a format only rdflib reads: parse there, hand over as N-Triples
             store.load(load_rdf(path, "graph file").serialize(format="nt", encoding="utf-8"),

@@ -23,6 +23,8 @@ DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_VALUE = Decimal("1e18")
+#: Characters XML 1.0 cannot hold (RDF/XML and GraphML exports would not parse), nor UTF-8 (lone surrogates).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,10 @@ class _Checker:
             self.problem(_line(node, key), f"{where}.{key}", f"expected text, got {type(value).__name__}")
             return None
         value = str(value).strip()
+        bad = _UNWRITABLE.search(value)
+        if bad:
+            self.problem(_line(node, key), f"{where}.{key}", f"contains the control character or lone surrogate "
+                         f"U+{ord(bad.group()):04X}, which XML exports cannot hold; remove it")
         if required and not value:
             self.problem(_line(node, key), f"{where}.{key}", "must not be empty")
         if len(value) > max_len:
@@ -283,6 +289,12 @@ def _where(kind: str, plural: str, i: int, node: Any) -> str:
     return f"{plural}[{i}]"
 
 
+def _scalar(value: Any) -> Any:
+    """A value that can be looked up in a vocabulary: a list or mapping written where a key belongs becomes
+    its text (so it is reported as unknown instead of crashing the lookup)."""
+    return value if value is None or isinstance(value, str | int | float) else str(value)
+
+
 def _as_list(value: Any) -> list:
     if value is None:
         return []
@@ -343,6 +355,10 @@ def _parse_document(c: _Checker, node: Any, path: Path) -> Document | None:
     if not isinstance(title, dict) or "zh" not in title:
         c.problem(_line(node, "title"), f"{where}.title", "expected {zh: …, en: …}")
         title = {"zh": ""}
+    for lang in ("zh", "en"):
+        if _UNWRITABLE.search(str(title.get(lang) or "")):
+            c.problem(_line(node, "title"), f"{where}.title.{lang}", "contains a control character or lone "
+                      "surrogate, which XML exports cannot hold; remove it")
     date = str(node.get("date"))
     if not DATE_RE.match(date):
         c.problem(_line(node, "date"), f"{where}.date", f"{date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
@@ -374,7 +390,7 @@ def _parse_goals(c: _Checker, nodes: Any, doc: Document) -> list[Goal]:
             continue
         gid, label = c.ident(g, "id", where), c.text(g, "label", where, max_len=30)
         span = c.span(g, where, doc.chars)
-        parent = g.get("parent")
+        parent = _scalar(g.get("parent"))
         ordinal = c.integer(g, "ordinal", where, 0, 10000)
         year = c.integer(g, "year", where, 1949, 2100) or doc.year
         if gid and label and span:
@@ -405,7 +421,7 @@ def _parse_facilities(c: _Checker, nodes: Any, doc: Document) -> list[Facility]:
         if not c.mapping(f, where, FACILITY_KEYS, ("id", "label", "type", "span"), 0):
             continue
         fid, label = c.ident(f, "id", where), c.text(f, "label", where, max_len=30)
-        ftype = f.get("type")
+        ftype = _scalar(f.get("type"))
         if ftype not in c.vocab.facility_types:
             c.problem(_line(f, "type"), f"{where}.type",
                       f"unknown facility type {ftype!r}{_closest(str(ftype), c.vocab.facility_types)}; "
@@ -427,10 +443,10 @@ def _parse_measures(c: _Checker, nodes: Any, doc: Document, goal_ids: set[str]) 
         if not c.mapping(m, where, MEASURE_KEYS, ("id", "goal", "label", "category", "span"), 0):
             continue
         mid, label = c.ident(m, "id", where), c.text(m, "label", where, max_len=30)
-        goal = m.get("goal")
+        goal = _scalar(m.get("goal"))
         if goal not in goal_ids:
             c.problem(_line(m, "goal"), f"{where}.goal", f"no goal with id {goal!r} in this file{_closest(str(goal), goal_ids)}")
-        cat = m.get("category")
+        cat = _scalar(m.get("category"))
         if cat not in c.vocab.categories:
             c.problem(_line(m, "category"), f"{where}.category",
                       f"unknown category {cat!r}{_closest(str(cat), c.vocab.categories)}; "
@@ -463,15 +479,15 @@ def _parse_statement(c: _Checker, s: Any, where: str, default_id: str, doc: Docu
     if not c.mapping(s, where, STATEMENT_KEYS, ("kind", "value", "unit", "comparator", "as_written", "span"), line):
         return None
     sid = c.ident(s, "id", where) if "id" in s else default_id
-    kind = s.get("kind")
+    kind = _scalar(s.get("kind"))
     if kind not in KINDS:
         c.problem(_line(s, "kind"), f"{where}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     value = c.decimal(s, where)
-    unit = s.get("unit")
+    unit = _scalar(s.get("unit"))
     if unit not in c.vocab.units:
         c.problem(_line(s, "unit"), f"{where}.unit",
                   f"unknown unit {unit!r}{_closest(str(unit), c.vocab.units)}; add it to data/vocab/units.yaml")
-    comparators = _as_list(s.get("comparator"))
+    comparators = [_scalar(x) for x in _as_list(s.get("comparator"))]
     for comp in comparators:
         if comp not in COMPARATORS:
             c.problem(_line(s, "comparator"), f"{where}.comparator",

@@ -26,6 +26,7 @@ def load_rdf(path: Path, what: str = "RDF file") -> Graph:
 
     if not path.exists():
         raise InputError(f"{path}: no such {what}")
+    refuse_xml_entities(path)
     fmt = guess_format(str(path)) or "turtle"
     g = Graph()
     try:
@@ -33,6 +34,24 @@ def load_rdf(path: Path, what: str = "RDF file") -> Graph:
     except Exception as e:  # rdflib raises many parser-specific types
         raise InputError(f"{path}: cannot parse as {fmt}: {str(e).strip().splitlines()[0][:300]}") from None
     return g
+
+
+XML_SUFFIXES = (".rdf", ".owl", ".xml", ".trix")
+_ENTITY_DECLARATIONS = tuple("<!ENTITY".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def refuse_xml_entities(path: Path) -> None:
+    """Refuse an XML RDF file that declares entities: a few nested declarations expand to gigabytes while it is
+    parsed ("billion laughs"), and RDF/XML never needs them (rdflib and kg never write any)."""
+    if path.suffix.lower() not in XML_SUFFIXES or not path.is_file():
+        return
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return  # the parser reports it
+    if any(decl in data for decl in _ENTITY_DECLARATIONS):
+        raise InputError(f"{path}: declares XML entities (<!ENTITY …>), which kg does not expand (a few lines can "
+                         "grow to gigabytes); write their text in place of each &name; reference")
 
 
 def validate_graph(data: Graph, shapes: Path = paths.SHAPES, ontology: Path = paths.ONTOLOGY) -> list[Violation]:
