@@ -573,5 +573,54 @@ def synth(out_dir: Path, cities: int | None, years: int | None, triples: int | N
         click.echo(f"build: kg build --records {out_dir}/records --sources {out_dir}/sources --out {out_dir}/exports")
 
 
+@cli.command()
+@click.option("--command", "commands", multiple=True, metavar="NAME",
+              help="Only the cases of this command (repeatable): build, validate, query, viz, extract, export, "
+                   "serve, push.")
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Run in this directory and keep it (default: a temp directory, removed after).")
+@click.option("-v", "--verbose", is_flag=True, help="List every case with its exit code and message.")
+@handle_errors
+def doctor(commands: tuple[str, ...], keep: Path | None, verbose: bool) -> None:
+    """Throw every bad input we know at each command (in a scratch project) and report how kg coped.
+
+    Each case must end with one clear message and its documented exit code, and leave every file as it was
+    (docs/readme-reliability.md). Exit code 1 if any case crashed, corrupted a file or answered wrongly.
+
+    \b
+    Example:
+      kg doctor
+      kg doctor --command query -v
+    """
+    from .doctor import CASES, COMMANDS, format_summary, run_cases, summarise
+
+    unknown = sorted(set(commands) - set(COMMANDS))
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}; choose from {', '.join(COMMANDS)}", param_hint="--command")
+    cases = [c for c in CASES if not commands or c.command in commands]
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+        if any(keep.iterdir()):
+            raise click.BadParameter(f"{keep} is not empty", param_hint="--keep")
+
+    def show(o) -> None:
+        if verbose or not o.ok:
+            lines = [line for line in o.output.splitlines() if line.strip()]
+            first = next((line for line in lines if line.startswith("Error:")), lines[0] if lines else "")
+            mark = "ok  " if o.ok else "FAIL"
+            click.echo(f"{mark} {o.case.id:<36} exit {o.exit_code!s:>3}  {first[:110]}")
+            for p in o.problems:
+                click.echo(f"       {p}")
+
+    outcomes = run_cases(cases, keep, progress=show)
+    click.echo(format_summary(summarise(outcomes)))
+    failed = [o for o in outcomes if not o.ok]
+    click.echo(f"{len(outcomes)} inputs tried: {len(outcomes) - len(failed)} handled as documented, "
+               f"{sum(o.crashed for o in outcomes)} crash(es), {sum(bool(o.corrupted) for o in outcomes)} with "
+               f"files corrupted")
+    if failed:
+        sys.exit(1)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m kg`
     cli()
