@@ -55,3 +55,14 @@ def built(sources_dir):
 @pytest.fixture(scope="session")
 def seed_graph(built):
     return built.graph
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory):
+    """kg.doctor's scratch project (one record of its own short text, a complete build in exports/), shared by
+    the reliability tests (tests/reliability/)."""
+    from kg.doctor import Workspace
+
+    ws = Workspace.create(tmp_path_factory.mktemp("reliability") / "ws")
+    yield ws
+    ws.close()
