@@ -274,8 +274,9 @@ def _read(norm: str, text: str, m: re.Match, table: UnitTable):
                 return None
         if norm.startswith("子", pos + len(unit.written)):
             return None  # 八家子, 三台子: place names
-        if bare_multiplier and (unit.unit not in T.COUNT_UNITS or (prev and prev in T.CN_NUMERAL_CHARS)):
-            return None  # 亿元以上项目 is a size class, not an amount
+        if bare_multiplier and (unit.unit not in T.COUNT_UNITS or (prev and (prev in T.CN_NUMERAL_CHARS
+                                                                             or prev.isdigit()))):
+            return None  # 亿元以上项目 is a size class, not an amount; 9…9亿个 (rejected) leaves no 亿个
         return _finish(norm, text, s, pos, values, unit, more, kind, mult)
 
     # no unit
