@@ -84,6 +84,11 @@ def commit_files(files: Iterable[tuple[Path, bytes]]) -> None:
         done = (f"{replaced} of {len(staged)} files were already replaced; run it again" if replaced else
                 "nothing was changed")
         raise KgError(f"cannot write {current or 'output'}: {why}; {done}") from None
+    except BaseException:  # Ctrl-C (KeyboardInterrupt) or a bug: no temp file stays behind either
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
     _remove_stale_temp_files([path for _, path in staged])
 
 

@@ -119,3 +119,27 @@ def test_a_mix_of_old_and_new_files_is_possible_and_each_file_is_whole(project):
     new = [n for n in changed if after[n] == fresh[n]]
     kept = [n for n in changed if after[n] == old[n]]
     assert new and kept, (new, kept)
+
+
+def test_ctrl_c_mid_export_cleans_up(project):
+    """Ctrl-C (SIGINT) while the exports are staged: 'Aborted!', exit 1, no traceback, the previous exports
+    as they were and no temp file left."""
+    ws, fresh = project
+    old = snapshot(ws.baseline)
+    for p in ws.exports.iterdir():
+        p.unlink()
+    for n, data in old.items():
+        (ws.exports / n).write_bytes(data)
+    cmd = [sys.executable, "-c", SLOW_DISK, "build", "--records", str(ws.records), "--sources", str(ws.sources),
+           "--out", str(ws.exports), "--base-iri", NEW_BASE, "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if sum(bool(TEMP_FILE.search(n)) for n in os.listdir(ws.exports)) >= 3:
+            proc.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.005)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err.decode()
+    assert "Aborted!" in err.decode() and "Traceback" not in err.decode()
+    assert snapshot(ws.exports) == old
