@@ -516,7 +516,7 @@ def load_records(records_dir: Path = paths.RECORDS, vocab: Vocab | None = None) 
     vocab = vocab or load_vocab(gazetteer_dir=gazetteer_dir_for(records_dir))
     if not records_dir.is_dir():
         raise RecordError([f"{records_dir}: no such directory; pass --records DIR with the record files"])
-    files = sorted(records_dir.glob("*.yaml"))
+    files = sorted(_shown(p) for p in records_dir.glob("*.yaml"))
     if not files:
         raise RecordError([f"{records_dir}: no *.yaml record files found"])
     problems: list[str] = []
@@ -538,6 +538,14 @@ def gazetteer_dir_for(records_dir: Path) -> Path:
     """The gazetteers that go with a records directory: its sibling `gazetteer/`, else data/gazetteer."""
     sibling = records_dir.parent / "gazetteer"
     return sibling if sibling.is_dir() else paths.GAZETTEERS
+
+
+def _shown(path: Path) -> Path:
+    """The path as messages should show it: relative to the working directory when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _cross_check(records: list[Record]) -> list[str]:
