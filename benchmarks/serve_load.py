@@ -8,6 +8,7 @@ error). Exit code 1 when there were errors.
     python benchmarks/serve_load.py                          # its own kg serve on a free port, exports/shenyang.ttl
     python benchmarks/serve_load.py --requests 2000 --clients 16 --workers 2 --graph /tmp/x/shenyang.ttl
     python benchmarks/serve_load.py --url http://127.0.0.1:8000   # a server already running (loopback only)
+    python benchmarks/serve_load.py --attack     # meanwhile, pathological queries that must hit the time limit
 
 tests/reliability/test_rel_serve.py imports `run_load` and `ServeProcess` from here.
 """
@@ -225,6 +226,25 @@ def run_load(base: str, requests: int = 2000, clients: int = 16, timeout: float 
     return result
 
 
+#: Queries no endpoint should run to the end: they must be stopped by the server's time limit (HTTP 503).
+ATTACKS = [
+    ("cartesian", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"),
+    ("regex-over-every-literal", 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?t ?q ?u FILTER(isLiteral(?o) && '
+                                 'isLiteral(?u) && REGEX(CONCAT(STR(?o), STR(?u)), "^(a|aa)+(b|bb)+$", "i")) }'),
+]
+
+
+def attack(base: str, out: list) -> None:
+    """Send each pathological query once, one after the other; record (name, status, seconds)."""
+    for name, query in ATTACKS:
+        t0 = time.perf_counter()
+        try:
+            status, _, _ = request(base, "GET", sparql_path(query), "application/sparql-results+json", timeout=300)
+        except OSError as e:
+            status = f"{type(e).__name__}"
+        out.append((name, status, time.perf_counter() - t0))
+
+
 def default_graph() -> Path:
     graph = ROOT / "exports" / "shenyang.ttl"
     if graph.is_file():
@@ -242,22 +262,39 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="kg serve --workers (own server only)")
     ap.add_argument("--graph", type=Path, default=None, help="graph file to serve (own server only)")
     ap.add_argument("--url", default=None, help="a running server on loopback, e.g. http://127.0.0.1:8000")
+    ap.add_argument("--timeout", type=float, default=10.0, help="kg serve --timeout (own server only)")
+    ap.add_argument("--attack", action="store_true",
+                    help="while the load runs, send pathological queries (they must end with 503 at the time limit)")
     args = ap.parse_args(argv)
     if not 1 <= args.requests <= 1_000_000 or not 1 <= args.clients <= 256:
         ap.error("--requests must be 1..1000000 and --clients 1..256")
+    attacks: list = []
+
+    def load(url: str) -> LoadResult:
+        if not args.attack:
+            return run_load(url, args.requests, args.clients)
+        t = threading.Thread(target=attack, args=(url, attacks))
+        t.start()
+        res = run_load(url, args.requests, args.clients)
+        t.join()
+        return res
+
     if args.url:
         check_loopback(args.url)
         print(f"kg serve load against {args.url}")
-        result = run_load(args.url, args.requests, args.clients)
+        result = load(args.url)
     else:
         graph = args.graph or default_graph()
-        with ServeProcess(graph, workers=args.workers) as server:
+        with ServeProcess(graph, workers=args.workers, timeout=args.timeout) as server:
             print(f"kg serve load: {graph} served by {args.workers} worker(s) at {server.url} "
                   f"({os.cpu_count()} CPUs here)")
             run_load(server.url, min(50, args.requests), min(4, args.clients))  # warm up: workers, caches
-            result = run_load(server.url, args.requests, args.clients)
+            result = load(server.url)
     print(result.report())
-    return 1 if result.errors else 0
+    for name, status, seconds in attacks:
+        print(f"  attack      {name}: HTTP {status} after {seconds:.1f} s")
+    bad_attacks = [a for a in attacks if a[1] != 503]
+    return 1 if result.errors or bad_attacks else 0
 
 
 if __name__ == "__main__":
