@@ -78,21 +78,18 @@ def test_any_text_loads_or_is_a_record_error(text):
 def mutated_records(draw):
     """The good record with one value somewhere replaced by anything, or one key removed."""
     data = copy.deepcopy(good_record())
-    node = data
+    node = data  # walk down to a random (container, key) and change what is there
     while True:
-        if isinstance(node, dict) and node:
-            key = draw(st.sampled_from(sorted(node, key=str)))
-        elif isinstance(node, list) and node:
-            key = draw(st.integers(0, len(node) - 1))
-        else:
+        key = (draw(st.sampled_from(sorted(node, key=str))) if isinstance(node, dict)
+               else draw(st.integers(0, len(node) - 1)))
+        child = node[key]
+        if not isinstance(child, dict | list) or not child or draw(st.booleans()):
             break
-        if not isinstance(node[key], dict | list) or draw(st.booleans()):
-            break
-        node = node[key]
+        node = child
     if isinstance(node, dict) and draw(st.integers(0, 5)) == 0:
         del node[key]
     else:
-        node[key] = draw(st.one_of(like(node[key]), docs) if draw(st.integers(0, 3)) else docs)
+        node[key] = draw(like(node[key]) if draw(st.integers(0, 3)) else docs)
     return data
 
 
