@@ -82,7 +82,7 @@ def load_config(path: Path = CONFIG) -> dict:
             "spatial"]
     missing = [k for k in need if not isinstance(cfg, dict) or k not in cfg]
     if missing:
-        raise InputError(f"{path}: missing key(s) {', '.join(missing)}; see docs/readme-lod.md")
+        raise InputError(f"{path}: missing key(s) {', '.join(missing)}; see docs/lod.md")
     return cfg
 
 

@@ -32,7 +32,7 @@ def handle_errors(fn):
         except BrokenPipeError:  # whoever read the output went away (`kg query … | head`): stop quietly
             _silence_stdout()
             sys.exit(141)
-        except Exception as e:  # a bug: still one line and a distinct exit code (docs/readme-reliability.md)
+        except Exception as e:  # a bug: still one line and a distinct exit code (docs/reliability.md)
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             first = (str(e).strip().splitlines() or [""])[0][:300]
@@ -585,7 +585,7 @@ def doctor(commands: tuple[str, ...], keep: Path | None, verbose: bool) -> None:
     """Throw every bad input we know at each command (in a scratch project) and report how kg coped.
 
     Each case must end with one clear message and its documented exit code, and leave every file as it was
-    (docs/readme-reliability.md). Exit code 1 if any case crashed, corrupted a file or answered wrongly.
+    (docs/reliability.md). Exit code 1 if any case crashed, corrupted a file or answered wrongly.
 
     \b
     Example:

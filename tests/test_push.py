@@ -305,7 +305,7 @@ def virtuoso_count(v, graph: str) -> int:
 #: Canned queries compared with Virtuoso: aggregates with Chinese labels, decimals and year parameters,
 #: and every quantified statement with its quoted source text. (goal-tree builds indented labels with
 #: CONCAT of a non-ASCII literal, which Virtuoso 7.2 mis-encodes; category-values uses skos:broader*, whose
-#: duplicates Virtuoso does not remove — both Virtuoso deviations, documented in docs/readme-serve.md.)
+#: duplicates Virtuoso does not remove — both Virtuoso deviations, documented in docs/serve.md.)
 COMPARED = ("targets-by-district", "compare-years", "provenance-audit")
 
 

@@ -1,4 +1,4 @@
-"""Rule-based extractor: a Chinese policy text → a draft record file with spans (docs/readme-extract.md).
+"""Rule-based extractor: a Chinese policy text → a draft record file with spans (docs/extract.md).
 
 Library entry points: `extract_text` (text → Draft), `to_yaml` (Draft → record file bytes), `extract_file`
 and `extract_dir` (files, atomically written), `evaluate` (drafts of the seed texts vs the curated records).
