@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,30 @@ def workspace(tmp_path_factory):
     ws = Workspace.create(tmp_path_factory.mktemp("reliability") / "ws")
     yield ws
     ws.close()
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for tests that start their own server."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _seed_file(seed_graph, tmp_path_factory, fmt: str, name: str) -> Path:
+    from kg.export import serialize
+
+    path = tmp_path_factory.mktemp("seed") / name
+    path.write_bytes(serialize(seed_graph, fmt))
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_ttl(seed_graph, tmp_path_factory) -> Path:
+    """The seed graph as `kg build` writes exports/shenyang.ttl, in a temp dir."""
+    return _seed_file(seed_graph, tmp_path_factory, "turtle", "shenyang.ttl")
+
+
+@pytest.fixture(scope="session")
+def seed_nt(seed_graph, tmp_path_factory) -> Path:
+    """The seed graph as N-Triples, in a temp dir."""
+    return _seed_file(seed_graph, tmp_path_factory, "nt", "shenyang.nt")

@@ -18,13 +18,9 @@ PARAMS = ["--engine", "oxigraph"]
 
 
 @pytest.fixture(scope="module")
-def graph_file(built, tmp_path_factory):
+def graph_file(seed_ttl):
     """The seed graph as `kg build` writes it (exports/shenyang.ttl)."""
-    from kg.export import to_turtle, write_atomic
-
-    path = tmp_path_factory.mktemp("exports") / "shenyang.ttl"
-    write_atomic(path, to_turtle(built.graph))
-    return path
+    return seed_ttl
 
 
 @pytest.fixture()

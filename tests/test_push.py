@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import http.server
-import socket
 import subprocess
 import threading
 import time
@@ -23,23 +22,13 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from conftest import require_binary
+from conftest import free_port, require_binary
 from kg.namespaces import ONTOLOGY_IRI, SY
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def graph_file(tmp_path_factory, seed_graph) -> Path:
-    from kg.export import serialize
-
-    path = tmp_path_factory.mktemp("push") / "seed.ttl"
-    path.write_bytes(serialize(seed_graph, "turtle"))
-    return path
+def graph_file(seed_ttl) -> Path:
+    return seed_ttl
 
 
 def dataset_of(seed_graph) -> str:

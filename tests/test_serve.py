@@ -23,6 +23,7 @@ from rdflib.namespace import RDF, RDFS
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
+from conftest import free_port
 from kg.namespaces import DEFAULT_BASE, SY
 
 MAX_ROWS = 50
@@ -31,19 +32,9 @@ TIMEOUT = 4  # seconds: the server's --timeout for these tests
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def graph_file(tmp_path_factory, seed_graph) -> Path:
-    from kg.export import serialize
-
-    path = tmp_path_factory.mktemp("serve") / "seed.nt"
-    path.write_bytes(serialize(seed_graph, "nt"))
-    return path
+def graph_file(seed_nt) -> Path:
+    return seed_nt
 
 
 @pytest.fixture(scope="module")
