@@ -429,11 +429,28 @@ class OxigraphEngine:
         if parsed.kind == "ask":
             return QueryResult("ask", boolean=bool(res))
         if parsed.kind in ("construct", "describe"):
-            return QueryResult(parsed.kind, triples=[(_ox_to_rdflib(t.subject), _ox_to_rdflib(t.predicate),
-                                                      _ox_to_rdflib(t.object)) for t in res])
+            convert = _cached(_ox_to_rdflib)
+            return QueryResult(parsed.kind, triples=[(convert(t.subject), convert(t.predicate),
+                                                      convert(t.object)) for t in res])
         names = [v.value for v in res.variables]
-        rows = [{n: _ox_to_rdflib(sol[n]) for n in names} for sol in res]
+        convert = _cached(_ox_to_rdflib)  # big results repeat their IRIs and labels: convert each term once
+        rows = [{n: convert(sol[n]) for n in names} for sol in res]
         return QueryResult("select", vars=names, rows=rows)
+
+
+def _cached(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`fn` memoised for one result set (pyoxigraph terms are hashable; None passes through)."""
+    memo: dict[Any, Any] = {}
+
+    def convert(term: Any) -> Any:
+        if term is None:
+            return None
+        out = memo.get(term)
+        if out is None:
+            out = memo[term] = fn(term)
+        return out
+
+    return convert
 
 
 _ENGINES: list[tuple[Callable[[Any], bool], Callable[[Any], Any]]] = []

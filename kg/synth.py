@@ -103,8 +103,11 @@ class Plan:
 def plan_for_triples(triples: int, seed: int = 0, years: int | None = None) -> Plan:
     """The smallest cities × years plan of about `triples` triples (±10%: document sizes vary)."""
     docs = max(1, round(triples / TRIPLES_PER_DOC))
-    years = years or min(DEFAULT_YEARS, docs)
-    return Plan(max(1, math.ceil(docs / years)), years, seed)
+    if years is None:  # ten years a city, the years stretched or shrunk so that cities × years ≈ docs
+        cities = max(1, round(docs / DEFAULT_YEARS))
+        years = max(1, min(LAST_YEAR - 1949, round(docs / cities)))
+        return Plan(cities, years, seed)
+    return Plan(max(1, round(docs / years)), years, seed)
 
 
 @dataclass(frozen=True)
