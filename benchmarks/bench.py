@@ -39,7 +39,7 @@ QUERY_RUNS = 7
 # Children: one measurement each, JSON on stdout
 
 
-class StepTimeout(Exception):
+class StepTimeout(BaseException):  # not an Exception: kg.query wraps those
     pass
 
 
