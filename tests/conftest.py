@@ -94,3 +94,24 @@ def seed_ttl(seed_graph, tmp_path_factory) -> Path:
 def seed_nt(seed_graph, tmp_path_factory) -> Path:
     """The seed graph as N-Triples, in a temp dir."""
     return _seed_file(seed_graph, tmp_path_factory, "nt", "shenyang.nt")
+
+
+def sparql_json_rows(data: dict, names: list[str] | None = None) -> list[tuple]:
+    """SPARQL 1.1 JSON results as sorted rows of kg.query's canonical terms (as strings), for comparisons."""
+    from rdflib import BNode, Literal, URIRef
+
+    from kg.query import canonical
+
+    def term(b):
+        if b is None:
+            return None
+        if b["type"] == "uri":
+            return URIRef(b["value"])
+        if b["type"] == "bnode":
+            return BNode(b["value"])
+        if "xml:lang" in b:
+            return Literal(b["value"], lang=b["xml:lang"])
+        return canonical(Literal(b["value"], datatype=URIRef(b["datatype"]) if "datatype" in b else None))
+
+    names = names or data["head"]["vars"]
+    return sorted(tuple(str(term(row.get(n))) for n in names) for row in data["results"]["bindings"])

@@ -22,7 +22,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from conftest import free_port, require_binary
+from conftest import free_port, require_binary, sparql_json_rows
 from kg.namespaces import ONTOLOGY_IRI, SY
 
 
@@ -270,20 +270,7 @@ def virtuoso_select(endpoint: str, query: str, graphs: list[str]) -> dict:
 
 def normalised_rows(data: dict, names: list[str]) -> list[tuple]:
     """Virtuoso's JSON rows as kg.query's canonical terms (decimals, integer types, xsd:string), sorted."""
-    from kg.query import canonical
-
-    def term(b):
-        if b is None:
-            return None
-        if b["type"] == "uri":
-            return URIRef(b["value"])
-        if b["type"] == "bnode":
-            return BNode(b["value"])
-        if "xml:lang" in b:
-            return Literal(b["value"], lang=b["xml:lang"])
-        return canonical(Literal(b["value"], datatype=URIRef(b["datatype"]) if "datatype" in b else None))
-
-    return sorted(tuple(str(term(row.get(n))) for n in names) for row in data["results"]["bindings"])
+    return sparql_json_rows(data, names)
 
 
 def virtuoso_count(v, graph: str) -> int:

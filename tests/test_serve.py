@@ -23,7 +23,7 @@ from rdflib.namespace import RDF, RDFS
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from conftest import free_port
+from conftest import free_port, sparql_json_rows
 from kg.namespaces import DEFAULT_BASE, SY
 
 MAX_ROWS = 50
@@ -470,23 +470,7 @@ def test_html_results_table(server, seed_graph):
 
 
 def canned_rows(result_json: dict):
-    from rdflib import BNode
-
-    from kg.query import canonical
-
-    def term(b):
-        if b is None:
-            return None
-        if b["type"] == "uri":
-            return URIRef(b["value"])
-        if b["type"] == "bnode":
-            return BNode(b["value"])
-        if "xml:lang" in b:
-            return Literal(b["value"], lang=b["xml:lang"])
-        return canonical(Literal(b["value"], datatype=URIRef(b["datatype"]) if "datatype" in b else None))
-
-    names = result_json["head"]["vars"]
-    return sorted((tuple(str(term(row.get(n))) for n in names) for row in result_json["results"]["bindings"]))
+    return sparql_json_rows(result_json)
 
 
 def test_canned_queries_answer_as_kg_query(server, graph_file):
