@@ -91,5 +91,8 @@ COMPARATORS: dict[str, URIRef] = {
     "decrease-by": SY.DecreaseBy,
     "approximately": SY.Approximately,
 }
+# A statement has at most one of each: a change ("增长6%") and a bound on the value ("以上", "约").
+CHANGE_COMPARATORS = ("increase-by", "decrease-by")
+BOUND_COMPARATORS = ("exactly", "at-least", "at-most", "approximately")
 
 KINDS: dict[str, URIRef] = {"target": SY.Target, "outcome": SY.Outcome, "indicator": SY.Indicator}

@@ -122,6 +122,12 @@ def _first_keyword(text: str) -> str | None:
 
 def _where_close(text: str) -> int | None:
     """Offset of the closing brace of the outermost WHERE clause (None if the query has none)."""
+    span = _where_span(text)
+    return span[1] if span else None
+
+
+def _where_span(text: str) -> tuple[int, int] | None:
+    """Offsets of the opening and closing braces of the outermost WHERE clause."""
     toks = list(_tokens(text))
     i = 0
     while i < len(toks) and not (toks[i][0] == "word" and toks[i][1].upper() in ("SELECT", "CONSTRUCT", "ASK",
@@ -138,7 +144,7 @@ def _where_close(text: str) -> int | None:
     if i == len(toks):
         return None
     end = _skip_group(toks, i) - 1
-    return toks[end][2] if end < len(toks) and toks[end][0] == "close" else None
+    return (toks[i][2], toks[end][2]) if end < len(toks) and toks[end][0] == "close" else None
 
 
 def _skip_group(toks: list[tuple[str, str, int]], i: int) -> int:
@@ -308,6 +314,9 @@ def canonical(term: Node | None) -> Node | None:
     return term
 
 
+_XSD_STRING, _XSD_DECIMAL, _XSD_INTEGER = str(XSD.string), str(XSD.decimal), str(XSD.integer)
+
+
 def _ox_to_rdflib(term: Any) -> Node | None:
     import pyoxigraph as ox
 
@@ -320,7 +329,18 @@ def _ox_to_rdflib(term: Any) -> Node | None:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
-        return canonical(Literal(term.value, datatype=URIRef(term.datatype.value)))
+        # the common datatypes straight to their canonical form: one rdflib Literal, not two (big results)
+        dt = term.datatype.value
+        if dt == _XSD_STRING:
+            return Literal(term.value)
+        try:
+            if dt == _XSD_DECIMAL:
+                return Literal(decimal_lexical(Decimal(term.value.strip())), datatype=XSD.decimal)
+            if dt == _XSD_INTEGER:
+                return Literal(str(int(term.value.strip())), datatype=XSD.integer)
+        except (InvalidOperation, ValueError):
+            pass  # ill-typed: kept as written, below
+        return canonical(Literal(term.value, datatype=URIRef(dt)))
     raise QueryError(f"unsupported term in result: {term!r} (RDF-star triples are not supported)")
 
 
@@ -434,7 +454,7 @@ class OxigraphEngine:
                                                       convert(t.object)) for t in res])
         names = [v.value for v in res.variables]
         convert = _cached(_ox_to_rdflib)  # big results repeat their IRIs and labels: convert each term once
-        rows = [{n: convert(sol[n]) for n in names} for sol in res]
+        rows = [dict(zip(names, map(convert, sol))) for sol in res]  # a solution iterates in `names` order
         return QueryResult("select", vars=names, rows=rows)
 
 
@@ -645,7 +665,7 @@ def _term(engine: Any, name: str, value: Any, ptype: str | None) -> Node:
     if isinstance(value, (Decimal, float)) and ptype in (None, "decimal", "string"):
         return Literal(decimal_lexical(Decimal(str(value))), datatype=XSD.decimal)
     text = str(value)
-    if ptype == "year":  # queries compare years as integers: BIND(xsd:integer(STR(?label)) AS ?year)
+    if ptype == "year":  # queries compare years as integers: BIND(YEAR(?begins) AS ?year)
         return Literal(str(int(_local_name(str(_resolve(engine, ptype, name, text))))), datatype=XSD.integer)
     if ptype in _RESOLVE_PATTERNS:
         return _resolve(engine, ptype, name, text)
@@ -714,13 +734,98 @@ def bind_params(graph: Any, sparql: str, params: Mapping[str, Any] | None = None
             raise ParamError(f"parameter name {name!r} is not a SPARQL variable name")
         if name not in used:
             raise ParamError(f"{_where(source)}the query has no variable ?{name} to bind")
-    bound = {name: _term(engine, name, value, types[name].type if name in types else None)
-             for name, value in sorted(params.items())}
-    close = _where_close(sparql)
-    if close is None:
+    bound: dict[str, Node] = {}
+    for name, value in sorted(params.items()):
+        ptype = types[name].type if name in types else None
+        if ptype == "year" and not isinstance(value, (URIRef, Literal)):
+            # ?year gets the number; ?year_node, where the query has it, the sy:Year node, so that an engine
+            # can start from that year's nodes instead of filtering every year's rows at the end
+            node = _resolve(engine, "year", name, str(value))
+            bound[name] = Literal(str(int(_local_name(str(node)))), datatype=XSD.integer)
+            if f"{name}_node" in used:
+                bound[f"{name}_node"] = node
+        else:
+            bound[name] = _term(engine, name, value, ptype)
+    span = _where_span(sparql)
+    if span is None:
         raise ParamError(f"{_where(source)}the query has no WHERE clause to bind parameters in")
-    values = " ".join(f"VALUES ?{name} {{ {_sparql_term(term)} }}" for name, term in bound.items())
-    return sparql[:close] + f" {values} " + sparql[close:], bound
+    first = _bound_first(sparql, set(bound))
+    head = " ".join(f"VALUES ?{name} {{ {_sparql_term(term)} }}" for name, term in bound.items() if name in first)
+    tail = " ".join(f"VALUES ?{name} {{ {_sparql_term(term)} }}" for name, term in bound.items()
+                    if name not in first)
+    (open_, close) = span
+    return (sparql[:open_ + 1] + (f" {head} " if head else "") + sparql[open_ + 1:close]
+            + (f" {tail} " if tail else "") + sparql[close:]), bound
+
+
+_MODIFIERS = {"SelectQuery", "ConstructQuery", "AskQuery", "DescribeQuery", "Distinct", "Reduced", "Slice",
+              "Project", "OrderBy", "AggregateJoin", "Group", "Filter", "Extend"}
+
+
+_MODIFIERS_ABOVE_WHERE = {"SelectQuery", "ConstructQuery", "AskQuery", "DescribeQuery", "Distinct", "Reduced",
+                          "Slice", "Project", "OrderBy"}
+
+
+def _certainly_bound(node: Any) -> set[str]:
+    """Variables every solution of an rdflib algebra pattern binds (a conservative answer: maybe fewer)."""
+    from rdflib.paths import Path as RdfPath
+    from rdflib.term import Variable
+
+    name = getattr(node, "name", None)
+    if name == "BGP":
+        return {str(t) for triple in node.triples for t in triple
+                if isinstance(t, Variable) and not isinstance(t, RdfPath)}
+    if name == "Join":
+        return _certainly_bound(node.p1) | _certainly_bound(node.p2)
+    if name in ("LeftJoin", "Minus"):
+        return _certainly_bound(node.p1)
+    if name == "Union":
+        return _certainly_bound(node.p1) & _certainly_bound(node.p2)
+    if name in ("Filter", "Extend", "Graph"):
+        return _certainly_bound(node.p)
+    return set()  # sub-queries, VALUES, BIND and the rest: not relied on
+
+
+def _bound_first(sparql: str, names: set[str]) -> set[str]:
+    """The parameters whose VALUES may open the WHERE clause instead of closing it: those a mandatory triple
+    pattern of the WHERE group binds and no BIND or select expression mentions. There the block gives the
+    same answers, and an engine that orders joins (oxigraph) starts from the bound node — one district's
+    rows instead of every row filtered at the end. The others stay at the end: `BIND(... AS ?year)` may not
+    follow a binding of ?year."""
+    from rdflib.term import Variable
+
+    try:
+        node = parse_query(sparql).prepared.algebra
+    except KgError:
+        return set()
+    chain = []
+    while getattr(node, "name", None) in _MODIFIERS and "p" in node:
+        chain.append(node)
+        node = node.p
+    group = next((n for n in chain if n.name == "Group"), None)
+    where = group.p if group is not None else next(
+        (n for n in chain if n.name not in _MODIFIERS_ABOVE_WHERE), node)  # the WHERE group, with its BINDs
+    mentioned: set[str] = set()
+    for n in _walk(where):
+        if n.name == "Extend":
+            mentioned.add(str(n.var))
+            mentioned.update(str(v) for v in _walk_terms(n.expr) if isinstance(v, Variable))
+    return (_certainly_bound(node) & names) - mentioned
+
+
+def _walk_terms(node: Any) -> Iterator[Any]:
+    """Every leaf (term) of an rdflib expression tree."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, CompValue):
+            stack.extend(v for k, v in n.items() if k != "_vars")
+        elif isinstance(n, (list, tuple)):
+            stack.extend(n)
+        else:
+            yield n
 
 
 # --------------------------------------------------------------------------------------------------------------

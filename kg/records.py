@@ -6,7 +6,9 @@ docs/records.md for the schema.
 
 from __future__ import annotations
 
+import gc
 import re
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -14,7 +16,8 @@ from typing import Any
 
 from . import paths
 from .errors import RecordError
-from .namespaces import COMPARATORS, KINDS
+from .namespaces import BOUND_COMPARATORS, CHANGE_COMPARATORS, COMPARATORS, KINDS
+from .perf import check_jobs, cpu_count, gc_paused
 from .vocab import Vocab, load_vocab
 from .yamlio import LineDict, load_yaml
 
@@ -492,6 +495,12 @@ def _parse_statement(c: _Checker, s: Any, where: str, default_id: str, doc: Docu
         if comp not in COMPARATORS:
             c.problem(_line(s, "comparator"), f"{where}.comparator",
                       f"{comp!r} is not one of {', '.join(COMPARATORS)}")
+    for group, what in ((CHANGE_COMPARATORS, "change"), (BOUND_COMPARATORS, "bound")):
+        both = [x for x in comparators if x in group]
+        if len(both) > 1:
+            c.problem(_line(s, "comparator"), f"{where}.comparator",
+                      f"{' and '.join(both)} are both a {what}; a statement has at most one change "
+                      f"({', '.join(CHANGE_COMPARATORS)}) and one bound ({', '.join(BOUND_COMPARATORS)})")
     as_written = c.text(s, "as_written", where, max_len=30)
     span = c.span(s, where, doc.chars)
     st_year = c.integer(s, "year", where, 1949, 2100) or year
@@ -507,12 +516,22 @@ def load_record(path: Path, vocab: Vocab | None = None) -> Record:
     return parse_record(path, load_yaml(path), vocab or load_vocab())
 
 
-def load_records(records_dir: Path = paths.RECORDS, vocab: Vocab | None = None) -> Corpus:
+#: With `jobs=None`, record files are read by worker processes only when there is at least this much YAML
+#: (about 200,000 triples): below it starting the workers costs more than it saves.
+PARALLEL_BYTES = 2_000_000
+
+
+def load_records(records_dir: Path = paths.RECORDS, vocab: Vocab | None = None, *, jobs: int | None = None) -> Corpus:
     """Load every *.yaml in a directory (sorted, so builds are deterministic) and check them together.
 
     Without a `vocab`, cities come from the `gazetteer/` directory beside the records directory when there is
     one (DIR/records + DIR/gazetteer, as `kg synth` writes them), else from data/gazetteer.
+
+    `jobs` worker processes read and check the files (one file is one document, so they are independent; the
+    checks across files run after): None is one per CPU when the corpus is big enough to gain from it
+    (`PARALLEL_BYTES`), 1 reads them in this process. The result and the errors are the same either way.
     """
+    jobs = check_jobs(jobs)
     vocab = vocab or load_vocab(gazetteer_dir=gazetteer_dir_for(records_dir))
     if not records_dir.is_dir():
         raise RecordError([f"{records_dir}: no such directory; pass --records DIR with the record files"])
@@ -521,17 +540,60 @@ def load_records(records_dir: Path = paths.RECORDS, vocab: Vocab | None = None) 
         raise RecordError([f"{records_dir}: no *.yaml record files found"])
     problems: list[str] = []
     records = []
-    for path in files:
-        try:
-            records.append(load_record(path, vocab))
-        except RecordError as e:
-            problems.extend(e.problems)
+    with gc_paused():
+        for outcome in _load_files(files, vocab, jobs):
+            if isinstance(outcome, Record):
+                records.append(outcome)
+            else:
+                problems.extend(outcome)
     if problems:
         raise RecordError(problems)
     problems.extend(_cross_check(records))
     if problems:
         raise RecordError(problems)
     return Corpus(tuple(records), vocab)
+
+
+def _load_one(path: Path, vocab: Vocab | None = None) -> Record | list[str]:
+    """A record, or the problems of its file."""
+    try:
+        return load_record(path, vocab or _worker_vocab)
+    except RecordError as e:
+        return e.problems
+
+
+def _load_files(files: list[Path], vocab: Vocab, jobs: int | None):
+    """The outcome of each file (`_load_one`), in order, over `jobs` worker processes when that pays."""
+    if jobs is None:
+        big = sum(_size(p) for p in files) >= PARALLEL_BYTES
+        jobs = cpu_count() if big else 1
+    jobs = min(jobs, len(files))
+    if jobs <= 1:
+        return [_load_one(p, vocab) for p in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork where it is safe and cheap (Linux): the workers start with kg imported and the vocabulary loaded
+    method = "fork" if sys.platform == "linux" else None
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=_init_worker,
+                             initargs=(vocab,)) as pool:
+        return list(pool.map(_load_one, files, chunksize=max(1, len(files) // (jobs * 8))))
+
+
+_worker_vocab: Vocab | None = None
+
+
+def _init_worker(vocab: Vocab) -> None:
+    global _worker_vocab
+    _worker_vocab = vocab
+    gc.disable()  # a worker lives for one load; see kg.perf
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reported by the loader
 
 
 def gazetteer_dir_for(records_dir: Path) -> Path:
