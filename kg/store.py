@@ -26,6 +26,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from .errors import InputError, KgError
 from .namespaces import DEFAULT_BASE, PREFIXES, SY
+from .perf import gc_paused
 from .progress import Progress, task
 
 #: Above this many triples (estimated before building, or counted in a file) `auto` picks oxigraph.
@@ -336,8 +337,8 @@ def export_bytes(store: Store, fmt: str) -> bytes:
 
 def sort_ntriples(data: bytes) -> bytes:
     """Sorted, de-duplicated N-Triples lines (byte order = code point order), newline-terminated."""
-    lines = set(data.split(b"\n"))
-    lines.discard(b"")
+    lines = dict.fromkeys(data.split(b"\n"))  # in file order: a sorted file sorts in one pass
+    lines.pop(b"", None)
     return b"\n".join(sorted(lines)) + b"\n" if lines else b""
 
 
@@ -405,10 +406,14 @@ def build_store(corpus, *, sources: dict | None = None, base: str = DEFAULT_BASE
         graph = build_graph(corpus, base=base, sources=sources)
         advance(len(corpus.records))
         return RdflibStore(graph, base)
-    lines = set(iter_ntriples(corpus, base=base, sources=sources, progress=advance))
-    task(progress, f"sorting {len(lines):,} triples")
-    data = ("\n".join(sorted(lines)) + "\n").encode("utf-8")
-    del lines
+    with gc_paused():  # millions of short-lived objects: see kg.perf
+        # UTF-8 bytes sort in code point order, cheaper than str; de-duplicated in the order they were made,
+        # which is nearly sorted already (so the sort is mostly merging runs: ~8x faster than a set's order)
+        lines = dict.fromkeys(line.encode("utf-8")
+                              for line in iter_ntriples(corpus, base=base, sources=sources, progress=advance))
+        task(progress, f"sorting {len(lines):,} triples")
+        data = b"\n".join(sorted(lines)) + b"\n"
+        del lines
     if spec.path is None:
         return OxigraphStore.from_ntriples(data, base=base, sorted_unique=True, lazy=True)
     task(progress, "loading the store")

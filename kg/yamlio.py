@@ -11,13 +11,44 @@ from .errors import RecordError
 
 
 class LineDict(dict):
-    """A mapping from a YAML file that knows the line of itself and of each key (1-based)."""
+    """A mapping from a YAML file that knows the line of itself and of each key (1-based).
 
-    line: int = 0
-    key_lines: dict[str, int]
+    Key lines are looked up when asked for (`line_of`, mostly when a problem is reported) in the YAML node the
+    mapping was built from, so loading a valid file pays only for the mapping's own line.
+    """
+
+    __slots__ = ("line", "_key_lines", "_node")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = 0
+        self._key_lines: dict = {}  # {key: line}, or the node below
+        self._node: yaml.MappingNode | None = None
 
     def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
+        node = self._node
+        if node is not None:  # from the fast constructor: the i-th key node made the i-th key (no merges or dups)
+            for k, (key_node, _) in zip(self, node.value, strict=False):
+                if k is key or k == key:
+                    return key_node.start_mark.line + 1
+            return self.line
+        return self._key_lines.get(key, self.line)
+
+    @property
+    def key_lines(self) -> dict:
+        """{key: line} of every key."""
+        if self._node is not None:
+            return {k: key_node.start_mark.line + 1 for k, (key_node, _) in zip(self, self._node.value, strict=False)}
+        return dict(self._key_lines)
+
+    def __reduce__(self):  # pickle as the mapping and its lines, never the YAML node tree
+        return _line_dict, (dict(self), self.line, self.key_lines)
+
+
+def _line_dict(items: dict, line: int, key_lines: dict) -> LineDict:
+    d = LineDict(items)
+    d.line, d._key_lines = line, key_lines
+    return d
 
 
 class _Loader(yaml.SafeLoader):
@@ -37,7 +68,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
-    result.key_lines = {}
+    key_lines = result._key_lines
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, dict | list):
@@ -48,7 +79,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
         result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
+        key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
@@ -56,6 +87,77 @@ for _cls in (_Loader, _FastLoader):
     _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
     # Keep dates as the strings they were written as: record dates may be 2022, 2022-01 or 2022-01-06.
     _cls.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+#: Scalar tags the fast constructor resolves itself (with the loader's own functions); anything else
+#: (binary, sets, ordered maps, merge keys `<<`, custom tags) goes to PyYAML's constructor.
+_SCALARS = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+            "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
+
+
+class _Unusual(Exception):
+    """A document the fast constructor leaves to PyYAML's (an alias cycle, a merge key, a duplicate key …)."""
+
+
+def _construct_fast(loader: _FastLoader, root: yaml.Node) -> Any:
+    """The same values as `_construct_mapping` & co. for plain documents (mappings, lists, str/int/float/bool/
+    null/date scalars, aliases), without PyYAML's per-node generator machinery (3x faster on big corpora).
+    Raises _Unusual for anything else, which the caller then builds the usual way."""
+    scalars = {tag: loader.yaml_constructors[tag] for tag in _SCALARS}
+    scalar_node, mapping_node, sequence_node = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+    done: dict[int, Any] = {}  # collections by node id: an alias gives the same object, as in PyYAML
+    busy: set[int] = set()
+
+    def build(node: yaml.Node) -> Any:
+        cls, tag = node.__class__, node.tag
+        if cls is scalar_node:
+            if tag == _STR:
+                return node.value
+            make = scalars.get(tag)
+            if make is None:
+                raise _Unusual
+            return make(loader, node)
+        key = id(node)
+        if key in done:
+            return done[key]
+        if key in busy:
+            raise _Unusual  # a recursive alias: PyYAML reports it
+        busy.add(key)
+        if cls is mapping_node and tag == _MAP:
+            out = LineDict()
+            out.line = node.start_mark.line + 1
+            out._node = node
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not scalar_node:
+                    raise _Unusual
+                k = build(key_node)
+                if k in out:
+                    raise _Unusual
+                out[k] = build(value_node)
+        elif cls is sequence_node and tag == _SEQ:
+            out = [build(n) for n in node.value]
+        else:
+            raise _Unusual
+        busy.discard(key)
+        done[key] = out
+        return out
+
+    return build(root)
+
+
+def _load_fast(text: str) -> Any:
+    loader = _FastLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct_fast(loader, node)
+        except (_Unusual, RecursionError):
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def read_text(path: Path) -> str:
@@ -80,7 +182,7 @@ def load_yaml(path: Path) -> Any:
     text = read_text(path)
     if _LIBYAML:
         try:
-            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - CSafeLoader subclass
+            return _load_fast(text)
         except (yaml.YAMLError, RecursionError):
             pass  # report it in the pure-Python parser's words below
     try:
