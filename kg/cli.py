@@ -109,9 +109,11 @@ def store_option(fn):
               help="What SHACL validates: all of the graph, a sample of 3 documents, or auto (all on rdflib, "
                    "the sample on oxigraph).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success (and draw no progress bars).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes reading the record files (default: one per CPU for big corpora; 1: none).")
 @handle_errors
 def build(records_dir: Path, sources_dir: Path | None, out_dir: Path, base_iri: str, no_sources: bool,
-          store, shacl: str, quiet: bool) -> None:
+          store, shacl: str, quiet: bool, jobs: int | None) -> None:
     """Build the graph from the records, validate it and write every export.
 
     \b
@@ -129,7 +131,7 @@ def build(records_dir: Path, sources_dir: Path | None, out_dir: Path, base_iri: 
         sources_dir = paths.default_sources()
     with Progress(enabled=None if not quiet else False) as progress:
         result = run_build(records_dir, sources_dir=sources_dir, base=base_iri, store=store, shacl=shacl,
-                           progress=progress)
+                           progress=progress, jobs=jobs)
         progress.task("writing exports")
         written = write_all(result, out_dir)
     if quiet:

@@ -87,17 +87,17 @@ def check_base_iri(base: str) -> None:
 
 def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None, base: str = DEFAULT_BASE,
           validate: bool = True, store: StoreSpec | str | None = None, shacl: str = "auto",
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
     """Load, check and build the graph (no files written).
 
     `store` picks the backend (kg.store.StoreSpec: auto, rdflib, oxigraph, oxigraph:PATH). `shacl` says what
     SHACL validates: "all" the graph, "sample" the documents `kg.store.shacl_sample` picks, "auto" all on the
     rdflib backend and a sample on oxigraph (pySHACL takes minutes on a million triples; every record still
-    passes the loader's checks).
+    passes the loader's checks). `jobs`: worker processes reading the record files (kg.records.load_records).
     """
     check_base_iri(base)
     task(progress, "reading records")
-    corpus = load_records(records_dir)
+    corpus = load_records(records_dir, jobs=jobs)
     sources = load_sources(sources_dir, corpus) if sources_dir else {}
     built = build_store(corpus, sources=sources, base=base, store=store, progress=progress)
     checked = "none"

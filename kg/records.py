@@ -575,9 +575,12 @@ def _load_files(files: list[Path], vocab: Vocab, jobs: int | None):
 
     # fork where it is safe and cheap (Linux): the workers start with kg imported and the vocabulary loaded
     method = "fork" if sys.platform == "linux" else None
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=_init_worker,
-                             initargs=(vocab,)) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=_init_worker,
+                               initargs=(vocab,))
+    try:
         return list(pool.map(_load_one, files, chunksize=max(1, len(files) // (jobs * 8))))
+    finally:  # on Ctrl-C or a crash, drop the files not started yet instead of reading them all first
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _worker_vocab: Vocab | None = None
