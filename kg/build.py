@@ -31,9 +31,19 @@ class Minter:
             base += "/"
         self.base = base
         self.make = make
+        self._quoted: dict[Any, str] = {}  # path segment → its percent-encoded form (ids, slugs, years recur)
 
     def __call__(self, *parts: str) -> URIRef:
-        return self.make(self.base + "/".join(quote(str(p), safe="-_.~") for p in parts))
+        quoted = self._quoted
+        segments = []
+        for p in parts:
+            if p.__class__ is not str:
+                p = str(p)
+            q = quoted.get(p)
+            if q is None:
+                q = quoted[p] = quote(p, safe="-_.~")
+            segments.append(q)
+        return self.make(self.base + "/".join(segments))
 
     def dataset(self) -> URIRef:
         return self("dataset")
