@@ -143,7 +143,10 @@ def _construct_fast(loader: _FastLoader, root: yaml.Node) -> Any:
         done[key] = out
         return out
 
-    return build(root)
+    try:
+        return build(root)
+    finally:
+        del build  # `build` refers to itself: drop that cycle, or the whole parse waits for the cyclic GC
 
 
 def _load_fast(text: str) -> Any:
