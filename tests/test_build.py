@@ -272,3 +272,20 @@ def test_build_graph_script_runs(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "shenyang.ttl").exists()
+
+
+def test_shacl_refuses_two_bounds_on_one_statement(built):
+    """The loader refuses `comparator: [at-least, at-most]`; a graph made some other way meets the same rule
+    in SHACL (queries rely on it: one change and one bound at most, so one comparator text per statement)."""
+    from kg.namespaces import SY
+    from kg.validate import validate_graph
+
+    graph = Graph()
+    for t in built.graph:
+        graph.add(t)
+    statement = next(graph.subjects(SY.comparator, SY.AtLeast))
+    graph.add((statement, SY.comparator, SY.AtMost))
+    messages = {v.message for v in validate_graph(graph)}
+    assert any("at most one bound comparator" in m for m in messages), messages
+    graph.remove((statement, SY.comparator, SY.AtMost))
+    assert validate_graph(graph) == []

@@ -563,3 +563,54 @@ def test_jupyter_html(store):
     assert "1 rows" in html
     assert Q.run(store, "ASK { ?s a sy:Outcome }")._repr_html_() == "<code>false</code>"
     assert "sy:District" in run(store, "district-subgraph")._repr_html_()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Binding early and evaluating OPTIONALs laterally: the same rows, found from the bound node
+
+
+def test_a_parameter_a_pattern_binds_opens_the_where_clause(store):
+    text, bound = Q.bind_params(store, Q.canned("targets-by-district").text, {"district": "浑南"},
+                                Q.canned("targets-by-district").params)
+    where = text.index("WHERE {") + len("WHERE {")
+    assert text[where:].lstrip().startswith(f"VALUES ?district {{ <{bound['district']}> }}")
+    # ?year is computed by BIND, so its block must close the clause; ?year_node (a pattern binds it) opens it
+    c = Q.canned("targets-by-year")
+    text, bound = Q.bind_params(store, c.text, {"year": "2022"}, c.params)
+    assert str(bound["year_node"]).endswith("/year/2022") and bound["year"] == Literal(2022)
+    assert text[text.index("WHERE {") + 7:].lstrip().startswith("VALUES ?year_node")
+    assert text.rstrip().rsplit("ORDER BY", 1)[0].rstrip().endswith("VALUES ?year { 2022 } }")
+    # a variable bound only inside an OPTIONAL keeps the closing position (moving it would change the answer)
+    adhoc = "SELECT ?m ?d WHERE { ?m a sy:Measure OPTIONAL { ?m sy:district ?d } } ORDER BY ?m"
+    hunnan = {"d": "<https://w3id.org/shenyang-policy/id/district/hunnan>"}
+    text, _ = Q.bind_params(store, adhoc, hunnan)
+    assert text.index("VALUES ?d") > text.index("OPTIONAL")
+    rdflib_rows = Q.run(Q.load_graph(), adhoc, hunnan).rows
+    assert rdflib_rows == Q.run(store, adhoc, hunnan).rows
+    measures = len(Q.run(store, "SELECT ?m WHERE { ?m a sy:Measure }"))
+    assert 0 < len(rdflib_rows) < measures  # measures naming no district, and those naming 浑南区
+
+
+def test_lateral_optionals_wraps_only_top_level_optionals():
+    text = ("SELECT * WHERE { ?s a sy:Target OPTIONAL { ?s sy:unit ?u OPTIONAL { ?u rdfs:label ?l } } "
+            "OPTIONAL { { SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s } } "
+            "FILTER NOT EXISTS { OPTIONAL { ?s sy:x ?y } } } ORDER BY ?s")
+    out = Q.lateral_optionals(text)
+    assert out.count("LATERAL") == 1
+    assert "LATERAL { OPTIONAL { ?s sy:unit ?u OPTIONAL { ?u rdfs:label ?l } } }" in out
+    assert Q.lateral_optionals("SELECT * WHERE { ?s ?p ?o }") == "SELECT * WHERE { ?s ?p ?o }"
+    # a comment or a string that merely says OPTIONAL is left alone
+    quiet = 'SELECT * WHERE { ?s rdfs:label "OPTIONAL {" # OPTIONAL { }\n }'
+    assert Q.lateral_optionals(quiet) == quiet
+
+
+def test_optionals_give_the_same_rows_on_both_engines_with_outer_bindings(store, seed_graph):
+    """A filter inside an OPTIONAL that reads a variable bound outside it: left join and LATERAL agree."""
+    text = """SELECT ?m ?lang ?label WHERE {
+        ?m a sy:Measure ; sy:year/rdfs:label ?y . VALUES ?lang { "zh" "en" }
+        OPTIONAL { ?m rdfs:label ?label FILTER(LANG(?label) = ?lang && STRLEN(?label) > 6) }
+        OPTIONAL { ?m sy:category ?c OPTIONAL { ?c skos:prefLabel ?cl FILTER(LANG(?cl) = ?lang) } }
+    } ORDER BY ?m ?lang ?label"""
+    a, b = Q.run(seed_graph, text), Q.run(store, text)
+    assert a.rows == b.rows
+    assert any(r["label"] is None for r in a.rows) and any(r["label"] is not None for r in a.rows)

@@ -268,3 +268,31 @@ def test_export_from_either_backend_is_the_same(runner, tmp_path, built):
         assert res.exit_code == 0, res.output
         outs[store] = (tmp_path / f"{store}.nt").read_bytes()
     assert outs["rdflib"] == outs["oxigraph"] == nt.read_bytes()
+
+
+def test_plan_vs_outcome_pairs_a_city_with_its_own_outcomes(tmp_path):
+    """Two cities report the same categories: a target is checked against its own city's outcomes only."""
+    from kg import query as q
+    from kg.store import add_ontology
+
+    synthesize(Plan(cities=2, years=2, seed=7), tmp_path / "c")
+    corpus = load_records(tmp_path / "c" / "records")
+    store = build_store(corpus, sources=load_sources(tmp_path / "c" / "sources", corpus), store="oxigraph").native
+    add_ontology(store)
+    first_year = min(r.document.year for r in corpus.records)
+    rows = q.run(store, q.canned("plan-vs-outcome"), {"year": str(first_year)}).values()
+    city_of = {r["doc"]: r["city"] for r in q.run(store, """SELECT ?doc ?city WHERE {
+        ?d a sy:Document ; dcterms:identifier ?doc ; sy:city/rdfs:label ?city FILTER(LANG(?city) = "zh") }""").values()}
+    assert len(set(city_of.values())) == 2 and rows
+    assert {r["city"] for r in rows} == set(city_of.values())
+    assert all(city_of[r["outcome_source"]] == r["city"] for r in rows)
+    # every pairing of the same city, category, unit, basis and year is there, and no other
+    pairs = q.run(store, f"""SELECT (COUNT(*) AS ?n) WHERE {{
+        ?t a sy:Target ; sy:measure/sy:category ?c ; sy:unit ?u ; sy:year ?y ; prov:hadPrimarySource/sy:city ?city .
+        ?o a sy:Outcome ; sy:measure/sy:category ?c ; sy:unit ?u ; sy:year ?y ; prov:hadPrimarySource/sy:city ?city .
+        ?y rdfs:label "{first_year}"@en .
+        FILTER NOT EXISTS {{ ?t sy:comparator ?x FILTER(?x IN (sy:IncreaseBy, sy:DecreaseBy))
+                             FILTER NOT EXISTS {{ ?o sy:comparator ?x }} }}
+        FILTER NOT EXISTS {{ ?o sy:comparator ?x FILTER(?x IN (sy:IncreaseBy, sy:DecreaseBy))
+                             FILTER NOT EXISTS {{ ?t sy:comparator ?x }} }} }}""").values()[0]["n"]
+    assert len(rows) == pairs
