@@ -1,0 +1,1 @@
+"""The views: one module per group of routes."""
