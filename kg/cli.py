@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import paths
-from .errors import KgError
+from .errors import INTERNAL_ERROR, KgError
 from .namespaces import DEFAULT_BASE
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -41,10 +41,6 @@ def handle_errors(fn):
             sys.exit(INTERNAL_ERROR)
 
     return wrapper
-
-
-#: Exit code of an unexpected exception (sysexits.h EX_SOFTWARE); `kg doctor` counts these as crashes.
-INTERNAL_ERROR = 70
 
 
 def _silence_stdout() -> None:
@@ -594,7 +590,7 @@ def doctor(commands: tuple[str, ...], keep: Path | None, verbose: bool) -> None:
       kg doctor
       kg doctor --command query -v
     """
-    from .doctor import CASES, COMMANDS, format_summary, run_cases, summarise
+    from .doctor import CASES, COMMANDS, format_summary, run_cases, summarise  # kg.doctor runs `cli` itself
 
     unknown = sorted(set(commands) - set(COMMANDS))
     if unknown:
@@ -614,7 +610,7 @@ def doctor(commands: tuple[str, ...], keep: Path | None, verbose: bool) -> None:
             for p in o.problems:
                 click.echo(f"       {p}")
 
-    outcomes = run_cases(cases, keep, progress=show)
+    outcomes = run_cases(cli, cases, keep, progress=show)
     click.echo(format_summary(summarise(outcomes)))
     failed = [o for o in outcomes if not o.ok]
     click.echo(f"{len(outcomes)} inputs tried: {len(outcomes) - len(failed)} handled as documented, "

@@ -31,3 +31,7 @@ class InputError(KgError):
     """A file a user gave cannot be read or parsed (exit code 2, like a usage error)."""
 
     exit_code = 2
+
+
+#: Exit code of an unexpected exception (sysexits.h EX_SOFTWARE): a bug; `kg doctor` counts these as crashes.
+INTERNAL_ERROR = 70
