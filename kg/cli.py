@@ -277,7 +277,8 @@ def export_cmd(fmt: str, graph_file: Path | None, out: str, records_dir: Path, s
               help="Public base URL: files at <URL>exports/<file>, SPARQL at <URL>sparql. "
                    "Default: $KG_SITE_URL, else site_url in data/catalog.yaml (http://127.0.0.1:8000/).")
 @click.option("--out", default=None, help="File to write, or - for standard output. Default: EXPORTS/catalog.ttl.")
-@click.option("--check", is_flag=True, help="Also validate against the DCAT-AP 3 shapes (exit 1 on violations).")
+@click.option("--check", is_flag=True,
+              help="Also validate against the official DCAT-AP 3.0.1 shapes and kg's (exit 1 on violations).")
 @handle_errors
 def catalog(exports_dir: Path, site_url: str | None, out: str | None, check: bool) -> None:
     """Write the DCAT-AP 3 + VoID description (catalog.ttl) of an exports directory.
@@ -305,7 +306,7 @@ def catalog(exports_dir: Path, site_url: str | None, out: str | None, check: boo
         for v in results:
             click.echo(f"  {v.severity}: {v.focus}  path {v.path or '-'}: {v.message}", err=True)
         violations = [v for v in results if v.severity == "Violation"]
-        click.echo(f"DCAT-AP 3: {len(violations)} violation(s), {len(results) - len(violations)} warning(s)", err=True)
+        click.echo(f"DCAT-AP 3.0.1: {len(violations)} violation(s), {len(results) - len(violations)} warning(s)", err=True)
         if violations:
             sys.exit(1)
 

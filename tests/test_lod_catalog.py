@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from kg.catalog import DCATAP, KINDS, SPDX, build_catalog, catalog_for_directory, load_config, validate_catalog
@@ -56,6 +56,36 @@ def test_shapes_catch_missing_properties(catalog, drop, severity):
     results = validate_catalog(g)
     assert any(v.severity == severity and v.path.endswith(str(drop[1])) and v.focus == str(drop[0])
                for v in results), results
+
+
+def test_the_official_dcat_ap_3_0_1_shapes_are_run():
+    from rdflib.namespace import SH
+
+    from kg.catalog import DCAT_AP_DIR, DCAT_AP_SHAPES, shapes_graph
+
+    g = shapes_graph()
+    for name in DCAT_AP_SHAPES:
+        official = Graph().parse(DCAT_AP_DIR / name)
+        assert len(official) > 100 and all(t in g for t in official if not any(
+            isinstance(x, BNode) for x in t)), name
+    assert (DCAT_AP_DIR / "README.md").read_text(encoding="utf-8").count("CC-BY 4.0") == 1
+    severities = {str(o).rsplit("#")[-1] for o in g.objects(None, SH.severity)}
+    assert {"Violation", "Warning"} <= severities
+
+
+@pytest.mark.parametrize("edit,path", [
+    # range.ttl: a document where DCAT-AP wants a dcat:Dataset, an untyped availability concept
+    (lambda g: g.add((DATASET, DCTERMS.source, URIRef("https://w3id.org/shenyang-policy/id/document/x"))),
+     DCTERMS.source),
+    (lambda g: g.remove((URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE"),
+                         RDF.type, None)), DCATAP.availability),
+])
+def test_official_range_shapes_catch_wrong_classes(catalog, edit, path):
+    g = Graph()
+    for t in catalog:
+        g.add(t)
+    edit(g)
+    assert any(v.severity == "Violation" and v.path == str(path) for v in validate_catalog(g))
 
 
 def test_shapes_reject_a_wrong_checksum(catalog):
