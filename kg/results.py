@@ -13,7 +13,8 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from .errors import InputError
-from .query import QUERY_PREFIXES, QueryResult
+from .query.prefixes import QUERY_PREFIXES
+from .query.result import QueryResult
 
 TABLE_FORMATS = ("table", "csv", "tsv", "json")
 GRAPH_FORMATS = ("turtle", "nt")

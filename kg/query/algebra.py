@@ -1,0 +1,56 @@
+"""Reading rdflib's SPARQL parse trees and algebra: walking them, and which variables a pattern surely binds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """Every CompValue in an rdflib parse tree."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, CompValue):
+            yield n
+            stack.extend(n.values())
+        elif isinstance(n, (list, tuple, ParseResults)):
+            stack.extend(n)
+
+
+def walk_terms(node: Any) -> Iterator[Any]:
+    """Every leaf (term) of an rdflib expression tree."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, CompValue):
+            stack.extend(v for k, v in n.items() if k != "_vars")
+        elif isinstance(n, (list, tuple)):
+            stack.extend(n)
+        else:
+            yield n
+
+
+def certainly_bound(node: Any) -> set[str]:
+    """Variables every solution of an rdflib algebra pattern binds (a conservative answer: maybe fewer)."""
+    from rdflib.paths import Path as RdfPath
+    from rdflib.term import Variable
+
+    name = getattr(node, "name", None)
+    if name == "BGP":
+        return {str(t) for triple in node.triples for t in triple
+                if isinstance(t, Variable) and not isinstance(t, RdfPath)}
+    if name == "Join":
+        return certainly_bound(node.p1) | certainly_bound(node.p2)
+    if name in ("LeftJoin", "Minus"):
+        return certainly_bound(node.p1)
+    if name == "Union":
+        return certainly_bound(node.p1) & certainly_bound(node.p2)
+    if name in ("Filter", "Extend", "Graph"):
+        return certainly_bound(node.p)
+    return set()  # sub-queries, VALUES, BIND and the rest: not relied on

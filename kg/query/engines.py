@@ -1,0 +1,102 @@
+"""Engines: rdflib Graphs and pyoxigraph Stores built in; others can be registered (e.g. a remote store)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rdflib import Graph
+
+from ..errors import InputError
+from .errors import QuerySyntaxError
+from .lateral import lateral_optionals
+from .parse import ParsedQuery
+from .prefixes import QUERY_PREFIXES
+from .result import QueryResult
+from .terms import canonical, from_oxigraph
+
+
+class RdflibEngine:
+    name = "rdflib"
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+
+    def execute(self, parsed: ParsedQuery) -> QueryResult:
+        res = self.graph.query(parsed.algebra())
+        if parsed.kind == "ask":
+            return QueryResult("ask", boolean=bool(res.askAnswer))
+        if parsed.kind in ("construct", "describe"):
+            return QueryResult(parsed.kind, triples=[tuple(canonical(t) for t in tr) for tr in res.graph])
+        names = [str(v) for v in res.vars]
+        rows = [{n: canonical(row[i]) for i, n in enumerate(names)} for row in res]
+        return QueryResult("select", vars=names, rows=rows)
+
+
+class OxigraphEngine:
+    """A pyoxigraph Store; the default graph is the union of all graphs, as in an rdflib Graph of everything."""
+
+    name = "oxigraph"
+
+    def __init__(self, store: Any):
+        self.store = store
+
+    def execute(self, parsed: ParsedQuery) -> QueryResult:
+        try:
+            res = self.store.query(lateral_optionals(parsed.text), prefixes=QUERY_PREFIXES,
+                                   use_default_graph_as_union=True)
+        except SyntaxError as e:
+            raise QuerySyntaxError(f"SPARQL syntax error (oxigraph): {e}") from None
+        if parsed.kind == "ask":
+            return QueryResult("ask", boolean=bool(res))
+        if parsed.kind in ("construct", "describe"):
+            convert = _cached(from_oxigraph)
+            return QueryResult(parsed.kind, triples=[(convert(t.subject), convert(t.predicate),
+                                                      convert(t.object)) for t in res])
+        names = [v.value for v in res.variables]
+        convert = _cached(from_oxigraph)  # big results repeat their IRIs and labels: convert each term once
+        rows = [dict(zip(names, map(convert, sol))) for sol in res]  # a solution iterates in `names` order
+        return QueryResult("select", vars=names, rows=rows)
+
+
+def _cached(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`fn` memoised for one result set (pyoxigraph terms are hashable; None passes through)."""
+    memo: dict[Any, Any] = {}
+
+    def convert(term: Any) -> Any:
+        if term is None:
+            return None
+        out = memo.get(term)
+        if out is None:
+            out = memo[term] = fn(term)
+        return out
+
+    return convert
+
+
+_ENGINES: list[tuple[Callable[[Any], bool], Callable[[Any], Any]]] = []
+
+
+def register_engine(accepts: Callable[[Any], bool], factory: Callable[[Any], Any]) -> None:
+    """Teach `run` a new kind of graph: `accepts(graph)` says whether `factory(graph)` can query it. The engine
+    needs `execute(parsed: ParsedQuery) -> QueryResult` with canonical rdflib terms (see `canonical`)."""
+    _ENGINES.insert(0, (accepts, factory))
+
+
+def _is_oxigraph_store(obj: Any) -> bool:
+    try:
+        import pyoxigraph
+    except ImportError:  # pragma: no cover - pyoxigraph is a dependency
+        return False
+    return isinstance(obj, pyoxigraph.Store)
+
+
+register_engine(lambda g: isinstance(g, Graph), RdflibEngine)
+register_engine(_is_oxigraph_store, OxigraphEngine)
+
+
+def engine_for(graph: Any):
+    for accepts, factory in _ENGINES:
+        if accepts(graph):
+            return factory(graph)
+    raise InputError(f"cannot query a {type(graph).__name__}: pass an rdflib Graph or a pyoxigraph Store")
