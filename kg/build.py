@@ -54,6 +54,9 @@ class Minter:
     def year(self, year: int) -> URIRef:
         return self("year", str(year))
 
+    def period(self, first: int, last: int) -> URIRef:
+        return self("period", f"{first}-{last}")
+
     def district(self, key: str) -> URIRef:
         return self("district", key)
 
@@ -85,11 +88,13 @@ CONSTANTS: dict[str, URIRef] = {
     "license": DCTERMS.license, "source": DCTERMS.source, "wasDerivedFrom": PROV.wasDerivedFrom,
     "hadPrimarySource": PROV.hadPrimarySource, "Interval": TIME.Interval, "Instant": TIME.Instant,
     "hasBeginning": TIME.hasBeginning, "hasEnd": TIME.hasEnd, "inXSDDate": TIME.inXSDDate,
+    "inXSDgYear": TIME.inXSDgYear, "intervalStartedBy": TIME.intervalStartedBy,
+    "intervalFinishedBy": TIME.intervalFinishedBy,
     "SpecificResource": OA.SpecificResource, "hasSource": OA.hasSource, "hasSelector": OA.hasSelector,
     "TextPositionSelector": OA.TextPositionSelector, "TextQuoteSelector": OA.TextQuoteSelector,
     "start": OA.start, "end": OA.end, "exact": OA.exact,
     **{name: SY[name] for name in ("Unit", "City", "District", "Document", "Goal", "Measure", "Facility", "Year",
-                                   "QuantifiedStatement", "inCity", "divisionKind", "sha256", "characterCount",
+                                   "Period", "period", "QuantifiedStatement", "inCity", "divisionKind", "sha256", "characterCount",
                                    "city", "year", "reviewed", "subGoalOf", "ordinal", "underGoal", "category",
                                    "district", "facility", "measure", "value", "unit", "comparator", "asWritten",
                                    "note", "facilityType")},
@@ -242,11 +247,28 @@ def _year(t: Terms, mint: Minter, year: int) -> Iterator[tuple]:
     yield node, k.type, k.Interval
     yield node, k.label, t.text(f"{year}年", "zh")
     yield node, k.label, t.text(str(year), "en")
+    yield node, k.inXSDgYear, t.typed(f"{year:04d}", t.dt.gYear)
     for prop, suffix, date in ((k.hasBeginning, "start", f"{year}-01-01"), (k.hasEnd, "end", f"{year}-12-31")):
         instant = t.iri(f"{raw}#{suffix}")
         yield node, prop, instant
         yield instant, k.type, k.Instant
         yield instant, k.inXSDDate, t.typed(date, t.dt.date)
+
+
+def _period(t: Terms, mint: Minter, first: int, last: int) -> Iterator[tuple]:
+    """A multi-year period (time:Interval) started by its first sy:Year and finished by its last."""
+    k = t.k
+    node = t.shared_iri(mint.period(first, last))
+    yield node, k.type, k.Period
+    yield node, k.type, k.Interval
+    yield node, k.label, t.text(f"{first}—{last}年", "zh")
+    yield node, k.label, t.text(f"{first}–{last}", "en")
+    yield node, k.intervalStartedBy, t.shared_iri(mint.year(first))
+    yield node, k.intervalFinishedBy, t.shared_iri(mint.year(last))
+    yield node, k.hasBeginning, t.iri(f"{mint.year(first)}#start")
+    yield node, k.hasEnd, t.iri(f"{mint.year(last)}#end")
+    for y in (first, last):
+        yield from _year(t, mint, y)
 
 
 def _span(t: Terms, node, raw: str, doc, span: Span, text: str | None, fragment: str = "span") -> Iterator[tuple]:
@@ -346,12 +368,17 @@ def iter_record_triples(record: Record, vocab: Vocab, mint: Minter, source: Sour
             for comp in s.comparators:
                 yield st, k.comparator, t.comparators[comp]
             yield st, k.asWritten, text(s.as_written)
-            yield st, k.year, shared(mint.year(s.year))
+            yield st, k.reviewed, typed("true" if s.reviewed else "false", t.dt.boolean)
+            if s.period:
+                yield st, k.period, shared(mint.period(*s.period))
+                yield from _period(t, mint, *s.period)
+            else:
+                yield st, k.year, shared(mint.year(s.year))
             if s.note:
                 yield st, k.note, text(s.note, "zh")
             yield st, k.hadPrimarySource, doc
             yield from _span(t, st, st_raw, doc, s.span, src_text)
-            if s.year != d.year:
+            if s.year != d.year and not s.period:
                 yield from _year(t, mint, s.year)
 
     for f in record.facilities:

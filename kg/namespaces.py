@@ -26,6 +26,8 @@ class SY(DefinedNamespace):
     District: URIRef
     Facility: URIRef
     Year: URIRef
+    Period: URIRef
+    period: URIRef
     Document: URIRef
     Unit: URIRef
     Comparator: URIRef
@@ -95,4 +97,6 @@ COMPARATORS: dict[str, URIRef] = {
 CHANGE_COMPARATORS = ("increase-by", "decrease-by")
 BOUND_COMPARATORS = ("exactly", "at-least", "at-most", "approximately")
 
-KINDS: dict[str, URIRef] = {"target": SY.Target, "outcome": SY.Outcome, "indicator": SY.Indicator}
+#: What the text does with a figure: plans it (a target, for the plan year) or reports it (an outcome, for the
+#: year or period it reports on). What is measured is the measure's category, never the kind.
+KINDS: dict[str, URIRef] = {"target": SY.Target, "outcome": SY.Outcome}

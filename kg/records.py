@@ -48,6 +48,10 @@ class Statement:
     year: int
     note: str | None
     line: int
+    #: whether a person checked this statement (its own `reviewed`, else the document's)
+    reviewed: bool = False
+    #: (first year, last year) of a multi-year review figure (`period: [2018, 2022]`); `year` is then the last
+    period: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ DOC_KEYS = {"id", "slug", "sha256", "chars", "title", "date", "publisher", "city
 GOAL_KEYS = {"id", "label", "label_en", "parent", "ordinal", "span", "year", "reviewed"}
 MEASURE_KEYS = {"id", "goal", "label", "label_en", "category", "districts", "facilities", "span",
                 "statements", "year", "reviewed", "note"}
-STATEMENT_KEYS = {"id", "kind", "value", "unit", "comparator", "as_written", "span", "year", "note",
+STATEMENT_KEYS = {"id", "kind", "value", "unit", "comparator", "as_written", "span", "year", "period", "note",
                   "reviewed"}
 FACILITY_KEYS = {"id", "label", "label_en", "type", "district", "span", "reviewed"}
 MENTION_KEYS = {"district", "span", "reviewed"}
@@ -483,7 +487,10 @@ def _parse_statement(c: _Checker, s: Any, where: str, default_id: str, doc: Docu
         return None
     sid = c.ident(s, "id", where) if "id" in s else default_id
     kind = _scalar(s.get("kind"))
-    if kind not in KINDS:
+    if kind == "indicator":
+        c.problem(_line(s, "kind"), f"{where}.kind", "'indicator' is retired: write target (a planned figure) or "
+                  "outcome (a reported one); what is measured (GDP growth …) is the measure's category")
+    elif kind not in KINDS:
         c.problem(_line(s, "kind"), f"{where}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     value = c.decimal(s, where)
     unit = _scalar(s.get("unit"))
@@ -504,11 +511,38 @@ def _parse_statement(c: _Checker, s: Any, where: str, default_id: str, doc: Docu
     as_written = c.text(s, "as_written", where, max_len=30)
     span = c.span(s, where, doc.chars)
     st_year = c.integer(s, "year", where, 1949, 2100) or year
+    period = _period(c, s, where)
+    if period is not None:
+        if "year" in s:
+            c.problem(_line(s, "period"), f"{where}.period", "give a year or a period, not both")
+        st_year = period[1]
     note = c.text(s, "note", where, required=False, max_len=60)
+    reviewed = s.get("reviewed", doc.reviewed)
+    if not isinstance(reviewed, bool):
+        c.problem(_line(s, "reviewed"), f"{where}.reviewed", "expected true or false")
+    if kind == "outcome" and st_year > int(doc.date[:4]):
+        c.problem(_line(s, "period" if period else "year") or _line(s), f"{where}.year",
+                  f"an outcome for {st_year} cannot be reported in a document dated {doc.date}: an outcome belongs "
+                  "to the year it reports on (the review of the previous year); fix the year or make it a target")
     if sid and kind in KINDS and value is not None and unit in c.vocab.units and as_written and span \
             and comparators and all(x in COMPARATORS for x in comparators):
-        return Statement(sid, kind, value, unit, tuple(comparators), as_written, span, st_year, note, _line(s))
+        return Statement(sid, kind, value, unit, tuple(comparators), as_written, span, st_year, note, _line(s),
+                         reviewed is True, period)
     return None
+
+
+def _period(c: _Checker, s: dict, where: str) -> tuple[int, int] | None:
+    """`period: [first, last]` of a multi-year review figure (two years, first before last), or None."""
+    raw = s.get("period")
+    if raw is None:
+        return None
+    if (not isinstance(raw, list) or len(raw) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 1949 <= v <= 2100 for v in raw)
+            or raw[0] >= raw[1]):
+        c.problem(_line(s, "period"), f"{where}.period",
+                  f"expected [first year, last year] with first < last (e.g. [2018, 2022]), got {raw!r}")
+        return None
+    return raw[0], raw[1]
 
 
 def load_record(path: Path, vocab: Vocab | None = None) -> Record:

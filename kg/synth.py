@@ -293,7 +293,7 @@ def synth_document(gaz: Gazetteer, year: int, seed: int, vocab: Vocab,
                 start = t.add(words[0])[0]
                 t.add(words[1])
                 end = t.add(words[2])[1]
-                st = {"kind": kind, "value": value, "unit": unit, "comparator": comp, "as_written": written,
+                st = {"kind": "target" if kind == "indicator" else kind, "value": value, "unit": unit, "comparator": comp, "as_written": written,
                       "span": [start, end]}
                 if stmt_year != year:
                     st["year"] = stmt_year

@@ -45,7 +45,9 @@ def test_list_and_prefixes(kg):
 
 
 def test_inline_query_formats(kg):
-    q = "SELECT ?v ?w WHERE { ?s a sy:Indicator ; sy:value ?v ; sy:asWritten ?w } ORDER BY DESC(?v) ?w"
+    q = ("SELECT ?v ?w WHERE { ?s a sy:Target ; sy:value ?v ; sy:asWritten ?w ; sy:measure/sy:category/skos:broader "
+         "?c ; prov:hadPrimarySource/dcterms:identifier '003_6c8fb738ee7d04de' . ?c skos:notation "
+         "'macro-indicators' } ORDER BY DESC(?v) ?w")
     res = kg(q, "--format", "csv")
     assert res.exit_code == 0, res.output
     rows = list(csv.reader(io.StringIO(res.output, newline="")))
@@ -93,7 +95,7 @@ def test_query_from_file_and_output_file(kg, tmp_path):
 
 
 def test_ask_exit_codes(kg):
-    res = kg("ASK { ?s a sy:Indicator }")
+    res = kg("ASK { ?s a sy:Target }")
     assert (res.exit_code, res.output) == (0, "true\n")
     res = kg("--name", "has-outcomes")
     assert (res.exit_code, res.output) == (1, "false\n")

@@ -55,10 +55,10 @@ def test_statements_of_the_report():
     d = draft_of()
     got = [(s.value, s.unit, s.comparators, s.kind, s.as_written) for s in d.statements()]
     assert got == [
-        (Decimal("5.5"), "percent", ("increase-by", "approximately"), "indicator", "5.5%左右"),
-        (120000, "person", ("at-least",), "indicator", "12万人以上"),
-        (3, "percent", ("at-most",), "indicator", "3%以内"),
-        (Decimal("2.5"), "percent", ("decrease-by",), "indicator", "2.5%"),
+        (Decimal("5.5"), "percent", ("increase-by", "approximately"), "target", "5.5%左右"),
+        (120000, "person", ("at-least",), "target", "12万人以上"),
+        (3, "percent", ("at-most",), "target", "3%以内"),
+        (Decimal("2.5"), "percent", ("decrease-by",), "target", "2.5%"),
         (320, "ge", ("exactly",), "target", "320个"),
         (32000, "hu", ("exactly",), "target", "3.2万户"),
         (200, "zuo", ("exactly",), "target", "两百座"),
@@ -238,8 +238,8 @@ def test_review_sections_indicators_and_continued_clauses():
     got = [[(s.value, s.kind, s.year, s.comparators) for s in m.statements] for m in d.measures]
     assert got == [
         [(500_000_000_000, "outcome", 2023, ("exactly",)), (Decimal("6.1"), "outcome", 2023, ("increase-by",))],
-        [(5, "indicator", None, ("increase-by", "approximately"))],
-        [(Decimal("5.5"), "indicator", None, ("at-most",))],
+        [(5, "target", None, ("increase-by", "approximately"))],
+        [(Decimal("5.5"), "target", None, ("at-most",))],
         [(800, "target", None, ("exactly",)), (300, "target", None, ("exactly",))],  # 其中… continues
     ]
     assert [m.category for m in d.measures[:3]] == ["gdp-growth", "gdp-growth", "macro-indicators"]

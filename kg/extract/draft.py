@@ -283,7 +283,7 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
                     found = ("outcome", int(y.group()) if y else year - 1)
                     break
             if found is None and any(T.INDICATOR_HEADING_RE.search(label) for label in labels):
-                found = ("indicator", None)
+                found = ("target", None)
             sections[h_index] = found
         return sections[h_index]
 
@@ -292,10 +292,7 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
         if found is not None:
             return found
         if context and T.INDICATOR_HEADING_RE.search(context):
-            return "indicator", None  # 主要预期目标是：…
-        if categorizer.is_indicator(category) and q.unit == "percent" and \
-                ("increase-by" in q.comparators or "decrease-by" in q.comparators):
-            return "indicator", None
+            return "target", None  # 主要预期目标是：…
         return "target", None
 
     def category_of(*texts: str) -> tuple[str, str | None]:
