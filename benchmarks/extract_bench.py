@@ -26,7 +26,7 @@ GOAL_MB_S = 1.0
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=10.0, help="size of the repeated text in MB (UTF-8)")
-    ap.add_argument("--sources", type=Path, default=paths.default_sources(), help="directory of seed texts")
+    ap.add_argument("--sources", type=Path, default=paths.default_seeds(), help="directory of seed texts")
     args = ap.parse_args()
     if args.sources is None or not args.sources.is_dir():
         sys.exit("no seed texts: pass --sources DIR or set KG_SOURCES")

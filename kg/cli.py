@@ -64,8 +64,9 @@ def cli(debug: bool) -> None:
 
 def sources_option(fn):
     return click.option(
-        "--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="Directory of source texts (<doc-id>.txt). Default: $KG_SOURCES or ../shared/seeds if present.",
+        "--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path), multiple=True,
+        help="Directory of source texts (<doc-id>.txt, also found in its subdirectories); repeat it for several. "
+             "Default: $KG_SOURCES, else ../shared/seeds and ../shared/corpus/national if present.",
     )(fn)
 
 
@@ -123,7 +124,7 @@ def build(records_dir: Path, sources_dir: Path | None, out_dir: Path, base_iri: 
 
     if no_sources:
         sources_dir = None
-    elif sources_dir is None:
+    elif not sources_dir:
         sources_dir = paths.default_sources()
     with Progress(enabled=None if not quiet else False) as progress:
         result = run_build(records_dir, sources_dir=sources_dir, base=base_iri, store=store, shacl=shacl,

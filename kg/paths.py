@@ -16,10 +16,22 @@ EXPORTS = ROOT / "exports"
 QUERIES = ROOT / "queries"
 
 
-def default_sources() -> Path | None:
-    """The source texts: $KG_SOURCES, else ../shared/seeds beside the project, if present."""
+#: Where the source texts live beside the project (the Shenyang seeds and the national reports): one setting.
+SHARED_SOURCES = ("shared/seeds", "shared/corpus/national")
+
+
+def default_sources() -> list[Path] | None:
+    """The directories of source texts: $KG_SOURCES (one or more, separated by os.pathsep), else those of
+    `SHARED_SOURCES` that exist beside the project; None when there are none."""
     env = os.environ.get("KG_SOURCES")
     if env:
-        return Path(env)
-    seeds = ROOT.parent / "shared" / "seeds"
-    return seeds if seeds.is_dir() else None
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    found = [ROOT.parent / rel for rel in SHARED_SOURCES if (ROOT.parent / rel).is_dir()]
+    return found or None
+
+
+def default_seeds() -> Path | None:
+    """The Shenyang seed texts alone: the first directory of `default_sources()` (tests and benchmarks that
+    read the seeds)."""
+    found = default_sources()
+    return found[0] if found else None

@@ -7,6 +7,7 @@ attaches the exact (short) quotes.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,19 +36,55 @@ def read_source(path: Path) -> SourceText:
     return SourceText(path.stem, path, text, hashlib.sha256(data).hexdigest())
 
 
-def load_sources(sources_dir: Path, corpus: Corpus) -> dict[str, SourceText]:
+Sources = Path | Sequence[Path]
+
+
+def source_dirs(sources: Sources) -> list[Path]:
+    """One directory or several (`--sources` given more than once), each checked to exist."""
+    dirs = [Path(sources)] if isinstance(sources, str | Path) else [Path(d) for d in sources]
+    for d in dirs:
+        if not d.is_dir():
+            raise SourceError(f"{d}: no such directory of source texts (--sources DIR)")
+    return dirs
+
+
+class SourceFinder:
+    """Finds `<doc-id>.txt` in one or more directories: directly in each, else anywhere below it (so a
+    parent such as ../shared covers seeds/ and corpus/national/). The first directory given wins."""
+
+    def __init__(self, sources: Sources):
+        self.dirs = source_dirs(sources)
+        self._below: dict[str, Path] | None = None
+
+    def find(self, doc_id: str) -> Path | None:
+        name = f"{doc_id}.txt"
+        for d in self.dirs:
+            if (d / name).is_file():
+                return d / name
+        if self._below is None:
+            self._below = {}
+            for d in self.dirs:
+                for p in sorted(d.rglob("*.txt")):
+                    self._below.setdefault(p.name, p)
+        return self._below.get(name)
+
+    def __str__(self) -> str:
+        return ", ".join(str(d) for d in self.dirs)
+
+
+def load_sources(sources_dir: Sources, corpus: Corpus) -> dict[str, SourceText]:
     """The source text of every record's document, checked against the records.
 
-    A record whose text is absent from the directory is built without quotes; a text that is present but
-    differs (checksum) or does not match a span is an error naming the record.
+    `sources_dir` is one directory or several (see `SourceFinder`). A record whose text is absent is built
+    without quotes; a text that is present but differs (checksum) or does not match a span is an error naming
+    the record.
     """
-    if not sources_dir.is_dir():
-        raise SourceError(f"{sources_dir}: no such directory of source texts (--sources DIR)")
+    finder = SourceFinder(sources_dir)
     out: dict[str, SourceText] = {}
     problems: list[str] = []
     for record in corpus.records:
-        path = sources_dir / f"{record.document.id}.txt"
-        if not path.exists():
+        path = finder.find(record.document.id)
+        if path is None:
             continue
         src = read_source(path)
         problems.extend(check_record(record, src))

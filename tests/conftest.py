@@ -33,8 +33,8 @@ def require_binary(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def sources_dir() -> Path:
-    """The directory of the source texts (KG_SOURCES or ../shared/seeds)."""
-    found = paths.default_sources()
+    """The directory of the Shenyang seed texts (the first of KG_SOURCES, or ../shared/seeds)."""
+    found = paths.default_seeds()
     require(found is not None and found.is_dir(),
             "source texts not found: set KG_SOURCES or put them in ../shared/seeds")
     return found
@@ -46,11 +46,17 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture(scope="session")
-def built(sources_dir):
+def source_dirs(sources_dir) -> list[Path]:
+    """Every directory of source texts: the seeds and the national reports (../shared/corpus/national)."""
+    return paths.default_sources()
+
+
+@pytest.fixture(scope="session")
+def built(source_dirs):
     """The seed graph built in memory from the committed records, with quotes (session-wide, read-only)."""
     from kg.pipeline import build
 
-    return build(paths.RECORDS, sources_dir=sources_dir)
+    return build(paths.RECORDS, sources_dir=source_dirs)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from pathlib import Path
 from .. import paths
 from ..errors import InputError, SourceError
 from ..records import Record, load_records
-from ..sources import read_source
+from ..sources import SourceFinder, read_source
 from ..vocab import Vocab
 from .draft import Draft, extract_text
 from .structure import sentence_bounds
@@ -199,15 +199,18 @@ def evaluate_record(record: Record, text: str, data: bytes, vocab: Vocab) -> Doc
 def evaluate(records_dir: Path = paths.RECORDS, sources_dir: Path | None = None) -> Evaluation:
     """Extract every record's source text and score the drafts against the curated records."""
     sources_dir = sources_dir or paths.default_sources()
-    if sources_dir is None or not sources_dir.is_dir():
-        raise InputError(f"no source texts to evaluate against ({sources_dir or 'none found'}): pass "
-                         "--sources DIR or set KG_SOURCES")
+    if not sources_dir:
+        raise InputError("no source texts to evaluate against (none found): pass --sources DIR or set KG_SOURCES")
+    try:
+        finder = SourceFinder(sources_dir)
+    except SourceError as e:
+        raise InputError(f"{e}; pass --sources DIR or set KG_SOURCES") from None
     corpus = load_records(records_dir)
     docs, skipped = [], []
     for record in corpus.records:
-        path = sources_dir / f"{record.document.id}.txt"
-        if not path.exists():
-            skipped.append(f"{record.path.name}: no {path.name} in {sources_dir}")
+        path = finder.find(record.document.id)
+        if path is None:
+            skipped.append(f"{record.path.name}: no {record.document.id}.txt in {finder}")
             continue
         src = read_source(path)
         if src.sha256 != record.document.sha256:

@@ -194,7 +194,7 @@ def test_a_quantity_in_a_sentence_is_found_with_its_value(n, mult, commas):
 
 
 def seed_texts() -> list[str]:
-    found = paths.default_sources()
+    found = paths.default_seeds()
     require(found is not None and found.is_dir(), "source texts not found: set KG_SOURCES or ../shared/seeds")
     return [p.read_text(encoding="utf-8") for p in sorted(found.glob("*.txt"))]
 
