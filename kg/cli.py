@@ -203,6 +203,32 @@ def serve(host: str, port: int, timeout: float, max_rows: int, graph_file: Path 
 
 
 @cli.command()
+@click.argument("draft", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--text", "text_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The source text. Default: <doc-id>.txt beside the draft, else in the source texts.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--allow-remote", is_flag=True, help="Allow a --host that is not loopback (the page edits the file).")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
+@handle_errors
+def review(draft: Path, text_file: Path | None, host: str, port: int, allow_remote: bool, no_browser: bool) -> None:
+    """Review a draft record file in the browser: the text beside its items; accept, fix, reject, add.
+
+    Every change is checked as `kg build` checks it and saved to DRAFT at once (docs/review.md).
+
+    \b
+    Example:
+      kg extract report.txt -o drafts/ && kg review drafts/report.yaml --text report.txt
+    """
+    from .review.server import check_host, run
+    from .review.session import load_review
+
+    check_host(host, allow_remote)
+    run(load_review(draft, text_file), host, port, allow_remote=allow_remote, open_browser=not no_browser,
+        echo=click.echo)
+
+
+@cli.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--endpoint", required=True, help="Graph Store HTTP Protocol URL of the store, e.g. "
               "http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso), http://HOST:3030/DATASET/data "

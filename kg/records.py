@@ -112,6 +112,8 @@ class Document:
     city: str
     year: int
     reviewed: bool
+    #: `kg review`'s counts per kind of item ({"statements": {"drafted": 54, "accepted": 40, …}, …}), or None
+    review: dict | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,10 @@ class Corpus:
 
 
 TOP_KEYS = {"document", "goals", "measures", "facilities", "district_mentions"}
-DOC_KEYS = {"id", "slug", "sha256", "chars", "title", "date", "publisher", "city", "year", "reviewed"}
+DOC_KEYS = {"id", "slug", "sha256", "chars", "title", "date", "publisher", "city", "year", "reviewed", "review"}
+#: document.review: the counts `kg review` keeps per kind of item (docs/review.md)
+REVIEW_SECTIONS = ("goals", "measures", "statements", "facilities", "district_mentions")
+REVIEW_COUNTS = ("drafted", "accepted", "edited", "rejected", "added")
 GOAL_KEYS = {"id", "label", "label_en", "parent", "ordinal", "span", "year", "reviewed"}
 MEASURE_KEYS = {"id", "goal", "label", "label_en", "category", "districts", "facilities", "span",
                 "statements", "year", "reviewed", "note"}
@@ -378,12 +383,36 @@ def _parse_document(c: _Checker, node: Any, path: Path) -> Document | None:
     reviewed = node.get("reviewed", False)
     if not isinstance(reviewed, bool):
         c.problem(_line(node, "reviewed"), f"{where}.reviewed", "expected true or false")
+    review = _parse_review(c, node)
     if doc_id and path.stem != doc_id:
         c.problem(_line(node, "id"), f"{where}.id", f"{doc_id!r} differs from the file name; name the file {doc_id}.yaml")
     if c.problems:
         return None
     return Document(doc_id, slug, sha, chars, str(title["zh"]), title.get("en"), date,
-                    c.text(node, "publisher", where), city, year, bool(reviewed))
+                    c.text(node, "publisher", where), city, year, bool(reviewed), review)
+
+
+def _parse_review(c: _Checker, node: dict) -> dict | None:
+    """document.review: {section: {count: n}} with the sections and counts `kg review` writes."""
+    review = node.get("review")
+    if review is None:
+        return None
+    line = _line(node, "review")
+    if not isinstance(review, dict) or not all(isinstance(v, dict) for v in review.values()):
+        c.problem(line, "document.review", "expected {statements: {drafted: N, accepted: N, …}, …}")
+        return None
+    for section, counts in review.items():
+        if section not in REVIEW_SECTIONS:
+            c.problem(_line(review, section), f"document.review.{section}",
+                      f"unknown section{_closest(str(section), REVIEW_SECTIONS)}")
+        for key, n in counts.items():
+            if key not in REVIEW_COUNTS:
+                c.problem(_line(review, section), f"document.review.{section}.{key}",
+                          f"unknown count{_closest(str(key), REVIEW_COUNTS)}")
+            elif isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                c.problem(_line(review, section), f"document.review.{section}.{key}",
+                          f"expected a whole number >= 0, got {n!r}")
+    return {str(k): dict(v) for k, v in review.items()}
 
 
 def _parse_goals(c: _Checker, nodes: Any, doc: Document) -> list[Goal]:

@@ -163,6 +163,22 @@ def _load_fast(text: str) -> Any:
         loader.dispose()
 
 
+def from_node(root: yaml.Node | None) -> Any:
+    """The values of an already composed YAML node tree (LineDicts, lists, scalars), as `load_yaml` builds them."""
+    if root is None:
+        return None
+    loader = _FastLoader("")
+    try:
+        if _LIBYAML:
+            try:
+                return _construct_fast(loader, root)
+            except (_Unusual, RecursionError):
+                pass
+        return _Loader("").construct_document(root)
+    finally:
+        loader.dispose()
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (a BOM is tolerated) or raise one clear error."""
     try:
@@ -182,7 +198,11 @@ def read_text(path: Path) -> str:
 
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file into LineDicts/lists; syntax errors become RecordError with file:line."""
-    text = read_text(path)
+    return parse_yaml(read_text(path), path)
+
+
+def parse_yaml(text: str, path: Path) -> Any:
+    """Parse YAML text as if read from `path` (which only names it in errors)."""
     if _LIBYAML:
         try:
             return _load_fast(text)
