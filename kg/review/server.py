@@ -139,7 +139,7 @@ def run(review: Review, host: str = "127.0.0.1", port: int = 8765, *, allow_remo
 
     import uvicorn
 
-    from ..serve import check_listen
+    from ..serve.http import check_listen
 
     check_host(host, allow_remote)
     check_listen(host, port)
