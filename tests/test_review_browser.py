@@ -29,13 +29,13 @@ REPORT = "prc-2024"
 SHOTS = os.environ.get("KG_REVIEW_SCREENSHOTS")
 
 
-def national_corpus() -> Path | None:
-    """The national reports: found as the seeds are (KG_SOURCES or ../shared/seeds), in ../corpus/national."""
-    seeds = paths.default_sources()
-    if seeds is None:
-        return None
-    corpus = seeds.parent / "corpus" / "national"
-    return corpus if corpus.is_dir() else None
+def national_report() -> Path | None:
+    """The national report's text, found as the seeds are (KG_SOURCES, or ../shared/seeds and
+    ../shared/corpus/national)."""
+    from kg.sources import SourceFinder
+
+    dirs = paths.default_sources()
+    return SourceFinder(dirs).find(REPORT) if dirs else None
 
 
 def block_of(lines: list[str], item_id: str) -> tuple[int, int]:
@@ -62,12 +62,12 @@ def drafted(tmp_path_factory):
     """A draft of one national report, less one statement (the figure the reviewer will add as missed)."""
     from click.testing import CliRunner
 
-    corpus = national_corpus()
-    require(corpus is not None and (corpus / f"{REPORT}.txt").is_file(),
-            "the national reports are not in ../shared/corpus/national (beside the seeds)")
+    report = national_report()
+    require(report is not None, f"{REPORT}.txt (a national report) is not among the source texts "
+            "(KG_SOURCES or ../shared/corpus/national)")
     work = tmp_path_factory.mktemp("review")
     text = work / f"{REPORT}.txt"
-    text.write_bytes((corpus / f"{REPORT}.txt").read_bytes())
+    text.write_bytes(report.read_bytes())
     result = CliRunner().invoke(cli, ["extract", str(text), "-o", str(work) + "/"])
     assert result.exit_code == 0, result.output
     draft = work / f"{REPORT}.yaml"

@@ -24,7 +24,7 @@ from .. import paths
 from ..errors import InputError, KgError, RecordError
 from ..export import commit_files
 from ..namespaces import BOUND_COMPARATORS, CHANGE_COMPARATORS, KINDS
-from ..sources import SourceText, read_source
+from ..sources import SourceFinder, SourceText, read_source
 from ..vocab import Vocab, load_vocab
 from ..yamlio import from_node, parse_yaml, read_text
 from . import check
@@ -130,7 +130,7 @@ class Review:
         name = f"{doc['id']}.txt"
         candidates = [text_file] if text_file else [self.path.parent / name]
         if not text_file and paths.default_sources():
-            candidates.append(paths.default_sources() / name)
+            candidates.append(SourceFinder(paths.default_sources()).find(doc["id"]))
         for c in candidates:
             if c is not None and c.is_file():
                 src = read_source(c)
