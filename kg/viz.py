@@ -27,12 +27,15 @@ from importlib import resources
 from pathlib import Path
 
 import networkx as nx
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME
 
 from . import paths
-from .errors import InputError, KgError
-from .namespaces import OA, SY
+from .errors import InputError
+from .namespaces import GEO, OA, SY
+
+#: Terms of the jurisdiction model (docs: notes/CONTRACT) that may not be in the closed `SY` namespace yet.
+_SY = Namespace(str(SY._NS))
 
 HTML_NAME = "shenyang.html"
 
@@ -48,21 +51,24 @@ CLASS_STYLES: dict[str, tuple[URIRef, str, str, int, int]] = {
     "Facility": (SY.Facility, "#edc948", "square", 10, 14),
     "District": (SY.District, "#76b7b2", "triangle", 16, 22),
     "City": (SY.City, "#9c755f", "hexagon", 22, 30),
+    "Province": (_SY.Province, "#86bcb6", "hexagon", 24, 32),
+    "Country": (_SY.Country, "#d37295", "hexagon", 26, 34),
     "Year": (SY.Year, "#79706e", "star", 26, 40),
 }
 #: When a node has several of these types, the first in this order names its class.
 CLASS_PRIORITY = ["Target", "Outcome", "Indicator", "QuantifiedStatement", "Measure", "Goal", "Facility",
-                  "District", "City", "Year"]
+                  "District", "City", "Province", "Country", "Year"]
 STATEMENT_CLASSES = {"Target", "Outcome", "Indicator", "QuantifiedStatement"}
 #: Relations drawn as edges (all point from the more specific node to the more general one).
-RELATIONS = [SY.subGoalOf, SY.underGoal, SY.measure, SY.facility, SY.district, SY.inCity, SY.year]
+RELATIONS = [SY.subGoalOf, SY.underGoal, SY.measure, SY.facility, SY.district, SY.inCity, GEO.sfWithin, SY.year]
+#: Jurisdiction levels, from the top: the class of a jurisdiction node is its level.
+LEVELS = ["Country", "Province", "City", "District"]
 #: Places and years: shown by a year/district filter when they have no value for it but link to a match.
-CONTEXT_CLASSES = {"Year", "City", "District", "Facility"}
-#: Nodes a focus view does not expand through: everything of a year, or of the city, is one hop from them.
-HUB_CLASSES = {"Year", "City"}
+CONTEXT_CLASSES = {"Year", "City", "District", "Facility", "Province", "Country"}
+#: Nodes a focus view does not expand through: everything of a year, or of a jurisdiction, is one hop from them.
+HUB_CLASSES = {"Year", "City", "Province", "Country"}
 
 CJK_FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
-RANDOM_SEED = 7
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -90,23 +96,41 @@ def _zh_en(g: Graph, node, fallback: str = "") -> tuple[str, str]:
     return zh, labels.get("en", "")
 
 
+#: Labels of the jurisdiction terms until the ontology defines them (its own labels win once it does).
+_FALLBACK_LABELS = {str(_SY.Country): ("国家", "Country"), str(_SY.Province): ("省级行政区", "Province"),
+                    str(GEO.sfWithin): ("位于", "within")}
+
+
 @functools.lru_cache(maxsize=1)
-def _ontology_labels() -> dict[str, tuple[str, str]]:
-    """zh/en labels of the ontology's terms (classes, relations, comparators) by IRI."""
+def _ontology_terms() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """zh/en labels and zh/en skos:definitions of the ontology's terms (classes, relations, comparators)."""
     onto = Graph()
     try:
         onto.parse(paths.ONTOLOGY, format="turtle")
     except (OSError, ValueError):  # the page then shows local names; nothing else depends on it
-        return {}
-    return {str(s): _zh_en(onto, s) for s in set(onto.subjects(RDFS.label, None))}
+        return dict(_FALLBACK_LABELS), {}
+    labels = {**_FALLBACK_LABELS, **{str(s): _zh_en(onto, s) for s in set(onto.subjects(RDFS.label, None))}}
+    definitions = {}
+    for s in set(onto.subjects(SKOS.definition, None)):
+        d = _labels(onto, s, SKOS.definition)
+        definitions[str(s)] = (d.get("zh") or d.get("", ""), d.get("en", ""))
+    return labels, definitions
 
 
 def term_label(iri: URIRef | str) -> tuple[str, str]:
     """(zh, en) label of an ontology term, falling back to its local name."""
-    return _ontology_labels().get(str(iri), (_local(iri), _local(iri)))
+    return _ontology_terms()[0].get(str(iri), (_local(iri), _local(iri)))
+
+
+def term_definition(iri: URIRef | str) -> tuple[str, str]:
+    """(zh, en) skos:definition of an ontology term ('' when it has none)."""
+    return _ontology_terms()[1].get(str(iri), ("", ""))
 
 
 def _year_value(g: Graph, node) -> int | None:
+    number = g.value(node, TIME.inXSDgYear)
+    if number is not None and str(number)[:4].isdigit():
+        return int(str(number)[:4])
     for text in [_labels(g, node).get("en", ""), _local(node)]:
         if text.isdigit():
             return int(text)
@@ -215,6 +239,17 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
             if comps:
                 attrs["comparator"] = "、".join(term_label(c)[0] for c in comps)
                 attrs["comparator_en"] = ", ".join(term_label(c)[1] for c in comps)
+                attrs["comparators"] = _join(_local(c) for c in comps)
+            reviewed = graph.value(n, SY.reviewed)
+            if reviewed is not None:
+                attrs["reviewed"] = bool(reviewed.toPython())
+            for m in sorted(graph.objects(n, SY.measure), key=str):
+                cat = graph.value(m, SY.category)
+                if cat is not None:
+                    attrs["category"], cat_en = _zh_en(graph, cat)
+                    if cat_en:
+                        attrs["category_en"] = cat_en
+                    break
             for prop, key in ((SY.asWritten, "as_written"), (SY.note, "note")):
                 v = graph.value(n, prop)
                 if v is not None:
@@ -225,10 +260,13 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
                 attrs["facility_type"], ft_en = _zh_en(graph, ftype)
                 if ft_en:
                     attrs["facility_type_en"] = ft_en
-        elif cls == "District":
+        if cls in LEVELS:
             kind = graph.value(n, SY.divisionKind)
             if kind is not None:
                 attrs["division_kind"] = str(kind)
+            code = graph.value(n, _SY.divisionCode)
+            if code is not None:
+                attrs["division_code"] = str(code)
         spans = _spans(graph, n)
         if spans:
             first = spans[0]
@@ -308,7 +346,42 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
             G.nodes[str(n)]["years"] = _join(years[n])
         if districts[n]:
             G.nodes[str(n)]["districts"] = _join(districts[n])
+    _add_jurisdictions(graph, G, classes)
     return G
+
+
+def _issuer(graph: Graph, doc) -> URIRef | None:
+    """The government whose report a document is: sy:issuedBy, else (older records) sy:city."""
+    return graph.value(doc, _SY.issuedBy) or graph.value(doc, SY.city)
+
+
+def _add_jurisdictions(graph: Graph, G: nx.MultiDiGraph, classes: dict[URIRef, str]) -> None:
+    """`jurisdictions` (IRIs) and `levels` (Country/Province/City/District) of every goal, measure and
+    statement: the issuer of the document it is derived from, else that of its measure / goal (a node
+    without an anchor of its own). Places get their own IRI and level, so a jurisdiction filter keeps them."""
+    issued: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for n, cls in classes.items():
+        if cls in LEVELS:
+            continue
+        for sr in graph.objects(n, PROV.wasDerivedFrom):
+            doc = graph.value(sr, OA.hasSource)
+            issuer = _issuer(graph, doc) if doc is not None else None
+            if issuer is not None and issuer in classes:
+                issued[n].add(issuer)
+    parent_props = {"Measure": [SY.underGoal], "Goal": [SY.subGoalOf],
+                    **{c: [SY.measure] for c in STATEMENT_CLASSES}}
+    order = [c for c in ("Goal", "Measure", *sorted(STATEMENT_CLASSES))]
+    for _ in range(2):  # goal → sub-goal → measure → statement: parents first, then again for deep goals
+        for cls in order:
+            for n in (x for x, c in classes.items() if c == cls and not issued[x]):
+                for prop in parent_props[cls]:
+                    for p in graph.objects(n, prop):
+                        issued[n] |= issued.get(p, set())
+    for n in classes:
+        juris = issued.get(n, set())
+        if juris:
+            G.nodes[str(n)]["jurisdictions"] = _join(juris)
+            G.nodes[str(n)]["levels"] = _join(classes[j] for j in juris if j in classes)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -448,119 +521,7 @@ def filter_graph(G: nx.MultiDiGraph, *, year: int | None = None, district: str |
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Layout: a deterministic radial tree layout as the starting point of the browser's (capped) physics
-
-
-def _tree_parent(G: nx.MultiDiGraph, n: str) -> str | None:
-    """The node n hangs from in the layout tree: statement → measure → goal → parent goal or year;
-    facility → first measure naming it, else its district; district → city."""
-    cls = G.nodes[n].get("class")
-    out = defaultdict(list)
-    for _, o, rel in G.out_edges(n, keys=True):
-        out[rel].append(o)
-    if cls == "Facility":
-        users = sorted(m for m, _, rel in G.in_edges(n, keys=True) if rel == "facility")
-        if users:
-            return users[0]
-    for rel in ("measure", "underGoal", "subGoalOf", "district", "inCity", "year"):
-        if out[rel]:
-            return sorted(out[rel])[0]
-    return None
-
-
-def layout_positions(G: nx.MultiDiGraph, ring: float = 110.0, spacing: float = 26.0) -> dict[str, tuple[int, int]]:
-    """Integer positions: every tree (year → goals → measures → statements; city → districts) drawn
-    radially around its root, children in angular wedges proportional to their number of leaves, the trees
-    packed in rows. O(n), no randomness: the same graph always gets the same positions."""
-    raw = {n: _tree_parent(G, n) for n in sorted(G.nodes)}
-    parent: dict[str, str | None] = {}
-    for n in sorted(G.nodes):  # a parent chain that loops back (malformed data) is cut at n
-        walk, seen = raw[n], {n}
-        while walk is not None and walk not in seen:
-            seen.add(walk)
-            walk = parent.get(walk, raw[walk])
-        parent[n] = raw[n] if walk is None else None
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for n in sorted(G.nodes):
-        children[parent[n]].append(n)
-    leaves: dict[str, int] = {}
-
-    def count(n: str) -> int:
-        stack, order = [n], []
-        while stack:
-            x = stack.pop()
-            order.append(x)
-            stack.extend(children[x])
-        for x in reversed(order):
-            leaves[x] = max(1, sum(leaves[c] for c in children[x]))
-        return leaves[n]
-
-    rank = {key: i for i, key in enumerate(CLASS_STYLES)}
-    roots = sorted(children[None], key=lambda r: (-count(r), rank.get(G.nodes[r].get("class"), 99), r))
-    extents = []
-    for root in roots:
-        depth_of = {root: 0}
-        stack = [root]
-        while stack:
-            x = stack.pop()
-            for c in children[x]:
-                depth_of[c] = depth_of[x] + 1
-                stack.append(c)
-        depth = max(depth_of.values())
-        # widen the rings when the outer ring would be crowded
-        scale = max(1.0, leaves[root] * spacing / (2 * math.pi * ring * max(depth, 1)))
-        radius = ring * scale
-        pos = {root: (0.0, 0.0)}
-        stack = [(root, 0.0, 2 * math.pi)]
-        while stack:
-            x, start, width = stack.pop()
-            for c in children[x]:
-                share = width * leaves[c] / leaves[x]
-                angle = start + share / 2
-                r = radius * depth_of[c]
-                pos[c] = (r * math.cos(angle), r * math.sin(angle))
-                stack.append((c, start, share))
-                start += share
-        extents.append((root, radius * depth + spacing, pos))
-    # shelf packing: trees left to right, wrapping rows so the whole is about as wide as a screen (16:10)
-    total = sum((2 * e) ** 2 for _, e, _ in extents)
-    width_limit = max(math.sqrt(total * 1.6) * 1.25, 1.0)
-    out: dict[str, tuple[int, int]] = {}
-    x = y = row_height = 0.0
-    for root, extent, pos in extents:
-        size = 2 * extent
-        if x > 0 and x + size > width_limit:
-            x, y, row_height = 0.0, y + row_height, 0.0
-        cx, cy = x + extent, y + extent
-        for n, (px, py) in pos.items():
-            out[n] = (round(cx + px), round(cy + py))
-        x += size
-        row_height = max(row_height, size)
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------------
-# HTML
-
-
-def _vis_assets() -> tuple[str, str, str]:
-    """vis-network's minified JS and CSS as shipped inside the pyvis package (licence header included)."""
-    try:
-        lib = resources.files("pyvis") / "lib"
-        versions = sorted((p for p in lib.iterdir() if p.name.startswith("vis-")),
-                          key=lambda p: [int(x) for x in re.findall(r"\d+", p.name)])
-    except (ModuleNotFoundError, OSError):
-        versions = []
-    if not versions:
-        raise KgError("pyvis's copy of vis-network was not found (pyvis/lib/vis-*/); reinstall with "
-                      "`pip install 'pyvis>=0.3.2'`")
-    lib_dir = versions[-1]
-    js = (lib_dir / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (lib_dir / "vis-network.css").read_text(encoding="utf-8")
-    for name, text in (("js", js), ("css", css)):
-        if re.search(r"</(script|style)", text, re.I):
-            raise KgError(f"vis-network {name} contains a closing tag and cannot be inlined safely")
-    return lib_dir.name.removeprefix("vis-"), js, css
+# HTML: kg's own canvas renderer (kg/static/viz.js lays out, draws, filters and searches in the browser)
 
 
 def _asset(name: str) -> str:
@@ -571,73 +532,70 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def stabilization_iterations(n_nodes: int) -> int:
-    """The physics budget: ~60k node-iterations (vis-network's Barnes-Hut costs ~30 µs per node and
-    iteration on a slow machine, so about 2 s), at most 200; none above 3,000 nodes, whose starting layout
-    is kept as it is."""
-    iterations = min(200, 60_000 // max(n_nodes, 1))
-    return iterations if iterations >= 20 else 0
+def _level_order(G: nx.MultiDiGraph, n: str) -> list[str]:
+    """The jurisdiction chain of a place, from the top (国家 › 辽宁省 › 沈阳市 › 浑南区), by its links."""
+    chain, seen = [n], {n}
+    while True:
+        up = sorted(o for _, o, rel in G.out_edges(chain[0], keys=True)
+                    if rel in ("inCity", "sfWithin") and o not in seen)
+        if not up:
+            return chain
+        chain.insert(0, up[0])
+        seen.add(up[0])
 
 
-def vis_options(n_nodes: int, n_edges: int) -> dict:
-    """vis-network options: positions start from `layout_positions`, then Barnes-Hut physics runs for a
-    capped number of stabilisation iterations and the page switches it off, so the picture stops moving.
-    Big graphs get bigger nodes (seen from afar), faint straight edges, and no edges while dragging or
-    zooming."""
-    big = n_nodes > 1500
-    iterations = stabilization_iterations(n_nodes)
+def page_data(G: nx.MultiDiGraph) -> dict:
+    """Everything the page needs, as JSON-ready data: the nodes (sorted by IRI, with their attributes), the
+    edges as [source index, target index, relation], and the legend, filters and reading guide."""
+    order = sorted(G.nodes)
+    index = {n: i for i, n in enumerate(order)}
+    nodes = [{k: v for k, v in G.nodes[n].items() if k != "label"} for n in order]
+    edges = sorted([index[s], index[o], rel] for s, o, rel in G.edges(keys=True))
+    counts: dict[str, int] = defaultdict(int)
+    for _, a in G.nodes(data=True):
+        counts[a["class"]] += 1
+    classes = []
+    for key, (iri, colour, shape, size, font) in CLASS_STYLES.items():
+        zh, en = term_label(iri)
+        def_zh, def_en = term_definition(iri)
+        classes.append({"key": key, "zh": zh, "en": en, "color": colour, "shape": shape, "size": size,
+                        "font": font, "count": counts[key], "def_zh": def_zh, "def_en": def_en})
+    relations = {}
+    for prop in RELATIONS:
+        zh, en = term_label(prop)
+        def_zh, def_en = term_definition(prop)
+        relations[_local(prop)] = {"zh": zh, "en": en, "def_zh": def_zh, "def_en": def_en}
+    comparators = []
+    for c in (SY.Exactly, SY.AtLeast, SY.AtMost, SY.Approximately, SY.IncreaseBy, SY.DecreaseBy):
+        zh, en = term_label(c)
+        def_zh, def_en = term_definition(c)
+        comparators.append({"key": _local(c), "zh": zh, "en": en, "def_zh": def_zh, "def_en": def_en})
+    juris = sorted({j for _, a in G.nodes(data=True) for j in split_values(a.get("jurisdictions"))})
+    jurisdictions = []
+    for j in juris:
+        a = G.nodes[j] if j in G else {"label_zh": _local(j), "class": ""}
+        chain = _level_order(G, j) if j in G else [j]
+        jurisdictions.append({"iri": j, "zh": a["label_zh"], "en": a.get("label_en", ""), "level": a["class"],
+                              "path": " › ".join(G.nodes[c]["label_zh"] for c in chain if c in G)})
     return {
-        "autoResize": True,
-        "layout": {"randomSeed": RANDOM_SEED, "improvedLayout": False},
-        "physics": {
-            "enabled": iterations > 0,
-            "solver": "barnesHut",
-            "barnesHut": {"gravitationalConstant": -3000, "centralGravity": 0.05, "springLength": 80,
-                          "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0, "theta": 0.6},
-            "adaptiveTimestep": False,
-            "maxVelocity": 40,
-            "minVelocity": 1.0,
-            "timestep": 0.5,
-            "stabilization": {"enabled": iterations > 0, "iterations": iterations, "updateInterval": 10,
-                              "fit": True},
-        },
-        "interaction": {"hover": not big, "tooltipDelay": 150, "hideEdgesOnDrag": big, "hideEdgesOnZoom": big,
-                        "keyboard": {"enabled": True, "bindToWindow": False}, "multiselect": False},
-        "nodes": {"font": {"face": CJK_FONT, "size": 14, "color": "#222222", "strokeWidth": 3,
-                           "strokeColor": "#ffffff"},
-                  "borderWidth": 1, "scaling": {"label": {"drawThreshold": 6}}},
-        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.4}},
-                  "color": {"color": "#b8b8b8", "highlight": "#444444", "hover": "#666666",
-                            "opacity": 0.35 if big else 1.0},
-                  "font": {"face": CJK_FONT, "size": 10, "color": "#777777", "strokeWidth": 2,
-                           "align": "middle"},
-                  "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.3},
-                  "width": 1, "selectionWidth": 2},
-        "groups": {key: {"color": {"background": colour, "border": "#ffffff" if key != "Year" else "#444444",
-                                   "highlight": {"background": colour, "border": "#222222"},
-                                   "hover": {"background": colour, "border": "#222222"}},
-                         "size": size * (3 if big else 1), "shape": shape, "font": {"size": font * (3 if big else 1)}}
-                   for key, (_, colour, shape, size, font) in CLASS_STYLES.items()},
+        "name": G.graph.get("name", ""),
+        "nodes": nodes,
+        "edges": edges,
+        "ui": {"classes": classes, "relations": relations, "comparators": comparators,
+               "years": sorted({y for _, a in G.nodes(data=True) for y in split_values(a.get("years"))}),
+               "districts": sorted({d for _, a in G.nodes(data=True) for d in split_values(a.get("districts"))}),
+               "jurisdictions": jurisdictions, "levels": [lv for lv in LEVELS if lv in
+                                                          {x["level"] for x in jurisdictions}],
+               "contextClasses": sorted(CONTEXT_CLASSES), "hubClasses": sorted(HUB_CLASSES),
+               "statementClasses": sorted(STATEMENT_CLASSES)},
     }
-
-
-def _tooltip(a: dict) -> str:
-    """Hover text (plain text: vis-network shows a string title with innerText, never as HTML)."""
-    zh, en = term_label(CLASS_STYLES[a["class"]][0])
-    lines = [a.get("label_en") or a["label_zh"], f"{en} · {zh}"]
-    if "value" in a:
-        value = re.sub(r"\.0+$", "", a["value"])  # xsd:decimal's canonical 475.0 reads as 475
-        lines.append(" ".join(x for x in (a.get("comparator_en", ""), value, a.get("unit_en") or
-                                          a.get("unit", "")) if x))
-    return "\n".join(lines)
 
 
 def render_html(graph: Graph | nx.MultiDiGraph, *, year: int | None = None, district: str | None = None,
                 goal: str | None = None, focus: str | None = None, depth: int = 1,
                 title: str | None = None) -> str:
     """The whole page as one string (write it as UTF-8). `graph` is the RDF graph or a projection of it."""
-    from jinja2 import Environment, FileSystemLoader  # pyvis's own template engine
-    from pyvis.network import Network
+    from jinja2 import Environment, FileSystemLoader
 
     G = graph if isinstance(graph, nx.Graph) else to_networkx(graph)
     if any(x is not None for x in (year, district, goal, focus)):
@@ -647,51 +605,17 @@ def render_html(graph: Graph | nx.MultiDiGraph, *, year: int | None = None, dist
     heading = title or G.graph.get("name") or "知识图谱"
     if G.graph.get("filters") and not title:
         heading += f"（{G.graph['filters']}）"
-
-    net = Network(height="100%", width="100%", directed=True, heading=heading, cdn_resources="in_line")
-    order = sorted(G.nodes)
-    positions = layout_positions(G)
-    for n in order:
-        a = G.nodes[n]
-        x, y = positions[n]
-        net.add_node(n, label=a["label_zh"], title=_tooltip(a), group=a["class"],
-                     shape=CLASS_STYLES[a["class"]][2], x=x, y=y)
-    edges = sorted(G.edges(keys=True), key=lambda e: (e[0], e[2], e[1]))
-    for i, (s, o, rel) in enumerate(edges):
-        zh, en = term_label(G.edges[s, o, rel].get("relation_iri", rel))
-        net.add_edge(s, o, id=f"e{i}", label=zh, title=en, relation=rel)
-    # pyvis's own template pulls Bootstrap and tom-select from CDNs: use kg's, which inlines everything
     template_dir = Path(__file__).parent / "templates"
-    net.set_template_dir(str(template_dir), "viz.html")
-    # … with autoescaping on: data goes in as |tojson, which escapes <, >, & and ' inside <script> blocks
-    net.templateEnv = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=True,
-                                  keep_trailing_newline=True)
-
-    counts = defaultdict(int)
-    for _, a in G.nodes(data=True):
-        counts[a["class"]] += 1
-    legend = []
-    for key, (iri, colour, shape, _, _) in CLASS_STYLES.items():
-        if counts[key]:
-            zh, en = term_label(iri)
-            legend.append({"key": key, "zh": zh, "en": en, "color": colour, "shape": shape, "count": counts[key]})
-    years = sorted({y for _, a in G.nodes(data=True) for y in split_values(a.get("years"))})
-    districts = sorted({d for _, a in G.nodes(data=True) for d in split_values(a.get("districts"))})
-    meta = {n: {k: v for k, v in G.nodes[n].items() if k != "label"} for n in order}
-    ui = {"legend": legend, "years": years, "districts": districts, "contextClasses": sorted(CONTEXT_CLASSES),
-          "classes": {key: list(term_label(style[0])) for key, style in CLASS_STYLES.items()},
-          "relations": {_local(p): list(term_label(p)) for p in RELATIONS},
-          "nodeCount": G.number_of_nodes(), "edgeCount": G.number_of_edges()}
-    version, vis_js, vis_css = _vis_assets()
+    # autoescaping on: data goes in as |tojson, which escapes <, >, & and ' inside <script> blocks
+    env = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=True, keep_trailing_newline=True)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
     kg_js, kg_css = _asset("viz.js"), _asset("viz.css")
     csp = ("default-src 'none'; "
-           f"script-src {_csp_hash(vis_js)} {_csp_hash(kg_js)}; "
-           f"style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
+           f"script-src {_csp_hash(kg_js)}; "
+           "style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
            "base-uri 'none'; form-action 'none'")
-    net.templateEnv.globals.update(
-        page_title=heading, vis_version=version, vis_js=vis_js, vis_css=vis_css, kg_js=kg_js, kg_css=kg_css,
-        vis_options=vis_options(G.number_of_nodes(), G.number_of_edges()), meta=meta, ui=ui, csp=csp)
-    return net.generate_html(name=HTML_NAME)
+    return env.get_template("viz.html").render(heading=heading, kg_js=kg_js, kg_css=kg_css, csp=csp,
+                                               data=page_data(G))
 
 
 def html_bytes(graph: Graph | nx.MultiDiGraph, **filters) -> bytes:
