@@ -26,7 +26,7 @@ def load(path: Path | str | None = None):
 
 
 def __getattr__(name: str):
-    # Lazy re-exports keep `import kg` light (no pyshacl, no pyvis until used).
+    # Lazy re-exports keep `import kg` light (no pyshacl, no jinja2 until used).
     if name == "load_records":
         from .records import load_records
 

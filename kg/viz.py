@@ -1,17 +1,17 @@
 """The interactive HTML graph: a networkx projection of the RDF graph, filtered views of it, and one
-self-contained pyvis/vis-network page (no network access needed to open it).
+self-contained page (no network access needed to open it).
 
-* `to_networkx(graph)` projects goals, measures, quantified statements, districts, the city, facilities and
-  years with the `sy:` relations between them. Every attribute is a plain string, int or bool, so the
-  projection can be written as GraphML as it is.
-* `filter_graph(G, year=…, district=…, goal=…, focus=…, depth=…)` cuts a smaller view out of it.
-* `render_html(graph, …filters)` returns the page: vis-network's JS/CSS (the copy pyvis ships) inlined, kg's
-  own template instead of pyvis's (which loads Bootstrap and tom-select from CDNs), a Content-Security-Policy
-  that allows only the page's own scripts, and every label passed as JSON data, never as HTML.
+* `to_networkx(graph)` projects goals, measures, quantified statements, jurisdictions (country, province,
+  city, district), facilities and years with the `sy:`/`geo:` relations between them. Every attribute is a
+  plain string, int or bool, so the projection can be written as GraphML as it is.
+* `filter_graph(G, year=…, district=…, jurisdiction=…, level=…, goal=…, focus=…, depth=…)` cuts a smaller
+  view out of it (the page's filters and views follow the same rules).
+* `render_html(graph, …filters)` returns the page: kg's template, CSS and canvas renderer (kg/static/viz.js)
+  inlined, a Content-Security-Policy that allows only the page's own script, and every label passed as JSON
+  data, never as HTML. The browser lays out each view, draws, filters and searches (docs/viz.md).
 
-The page is byte-identical for the same graph: nodes and edges are sorted, ids are IRIs and `e<n>`, there is
-no timestamp, and the starting positions come from a deterministic radial tree layout (`layout_positions`),
-which the browser relaxes with a capped number of physics iterations before freezing the picture.
+The page is byte-identical for the same graph: nodes and edges are sorted and there is no timestamp; the
+layout in the browser is deterministic too.
 """
 
 from __future__ import annotations
@@ -452,13 +452,14 @@ def _with_context(G: nx.MultiDiGraph, core: set[str]) -> set[str]:
     out = set(core)
     for n in core:
         for m in G.successors(n):
-            if G.nodes[m].get("class") in {"District", "City", "Facility", "Year"}:
+            if G.nodes[m].get("class") in CONTEXT_CLASSES:
                 out.add(m)
     return out
 
 
 def filter_graph(G: nx.MultiDiGraph, *, year: int | None = None, district: str | None = None,
-                 goal: str | None = None, focus: str | None = None, depth: int = 1) -> nx.MultiDiGraph:
+                 goal: str | None = None, focus: str | None = None, depth: int = 1,
+                 jurisdiction: str | None = None, level: str | None = None) -> nx.MultiDiGraph:
     """A smaller view of a projection (a new graph; G is not changed). Filters combine:
 
     * goal: the goal, its sub-goals, their measures and statements, and the districts/facilities/years these
@@ -466,7 +467,9 @@ def filter_graph(G: nx.MultiDiGraph, *, year: int | None = None, district: str |
     * focus + depth: every node within `depth` links of the focus node (either direction), not expanding
       through year and city nodes (everything of a year is one link from it);
     * year / district: nodes of that year / naming that district (a goal covers its measures' districts, a
-      measure its facilities' districts), plus the places and years without one that link to such a node.
+      measure its facilities' districts), plus the places and years without one that link to such a node;
+    * jurisdiction / level (Country, Province, City, District): goals, measures and statements from the reports
+      of that government / of governments of that level, plus the places and years they link to.
     """
     keep = set(G.nodes)
     notes = []
@@ -510,6 +513,15 @@ def filter_graph(G: nx.MultiDiGraph, *, year: int | None = None, district: str |
         name = resolve_district(G, district)
         tests.append(("districts", name))
         notes.append(name)
+    if jurisdiction is not None:
+        node = _find(G, jurisdiction, set(LEVELS), "jurisdiction")
+        tests.append(("jurisdictions", node))
+        notes.append(G.nodes[node]["label_zh"])
+    if level is not None:
+        if level not in LEVELS:
+            raise InputError(f"unknown level {level!r}; levels: {', '.join(LEVELS)}")
+        tests.append(("levels", level))
+        notes.append(term_label(CLASS_STYLES[level][0])[0])
     if tests:
         keep &= _scope_keep(G, tests)
     if not keep:

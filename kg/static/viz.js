@@ -337,7 +337,7 @@
     ctx.fillRect(x - 1, y - px * 0.6, w + 2, px * 1.2);
     ctx.fillStyle = font;
     ctx.fillText(t, x, y);
-    labelBoxes.push([i, x - R[i] * view.k - 6, y - px * 0.6, x + w, y + px * 0.6]);
+    labelBoxes.push([i, x - R[i] * view.k - 6, y - px * 0.6, x + w, y + px * 0.6, x]);
     return true;
   }
   function draw() {
@@ -1213,8 +1213,21 @@
     state: state, nodes: N, index: index, visible: visible, positions: function (i) { return { x: X[i], y: Y[i] }; },
     view: view, blocks: function () { return blocks; }, headers: function () { return headers; }, treeParent: treeParent,
     applyFilters: applyFilters, scopeKeep: scopeKeep, search: runSearch, step: step, goToMatch: goToMatch, select: select,
-    setScope: setScope, reset: resetAll, fit: fit, centreOn: centreOn, zoomAt: zoomAt, draw: draw, showChart: showChart,
+    setScope: setScope, reset: resetAll, fit: fit, zoomTo: function (k) { zoomAt(k / view.k, W / 2, H / 2); }, centreOn: centreOn, zoomAt: zoomAt, draw: draw, showChart: showChart,
     labelBoxes: function () { return labelBoxes; }, openBlock: openBlock,
+    // legibility, as the tests check it: pairs of drawn labels that overlap, and drawn nodes under another's label
+    overlaps: function () {
+      var L = labelBoxes, pairs = 0, covered = 0, a, b;
+      for (a = 0; a < L.length; a++) for (b = a + 1; b < L.length; b++)
+        if (L[a][5] < L[b][3] - 1 && L[b][5] < L[a][3] - 1 && L[a][2] < L[b][4] - 1 && L[b][2] < L[a][4] - 1) pairs++;
+      if (!state.clustered) for (var i = 0; i < n; i++) {
+        if (!visible[i]) continue;
+        var x = sx(X[i]), y = sy(Y[i]);
+        if (x < 0 || y < 0 || x > W || y > H) continue;
+        for (a = 0; a < L.length; a++) if (L[a][0] !== i && x > L[a][5] + 1 && x < L[a][3] - 1 && y > L[a][2] + 1 && y < L[a][4] - 1) { covered++; break; }
+      }
+      return { labels: L.length, overlapping: pairs, nodesUnderLabels: covered };
+    },
     visibleIds: function () { var o = []; for (var i = 0; i < n; i++) if (visible[i]) o.push(N[i].iri); return o; },
     toScreen: function (i) { return { x: sx(X[i]), y: sy(Y[i]) }; }
   };
