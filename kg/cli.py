@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import paths
-from .errors import INTERNAL_ERROR, KgError
+from .errors import INTERNAL_ERROR, MAX_MESSAGE_LINE, KgError, capped
 from .namespaces import DEFAULT_BASE
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -25,7 +25,8 @@ def handle_errors(fn):
         except KgError as e:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
-            click.echo(f"Error: {e}", err=True)
+            lines = (capped(line, 2 * MAX_MESSAGE_LINE) for line in str(e).split("\n"))  # echoed values cut
+            click.echo("Error: " + "\n".join(lines), err=True)
             sys.exit(e.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -41,6 +42,15 @@ def handle_errors(fn):
             sys.exit(INTERNAL_ERROR)
 
     return wrapper
+
+
+def read_query_file(path: str | None) -> str:
+    """A query from a file (a regular one, at most kg.inputs.MAX_QUERY_BYTES) or standard input (None)."""
+    from .inputs import MAX_QUERY_BYTES, read_regular
+
+    data = (click.get_binary_stream("stdin").read(MAX_QUERY_BYTES) if path is None
+            else read_regular(Path(path), "queries", MAX_QUERY_BYTES))
+    return data.decode("utf-8-sig")
 
 
 def _silence_stdout() -> None:
@@ -422,7 +432,7 @@ def extract(path: Path | None, out: Path | None, doc_id: str | None, year: int |
 
 @cli.command("query")
 @click.argument("sparql", required=False)
-@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8-sig"), default=None,
+@click.option("-f", "--file", "query_file", type=click.Path(allow_dash=True), default=None,
               help="Read the query from FILE ('-' = standard input).")
 @click.option("-n", "--name", "canned_name", default=None, help="Run a canned query from queries/ (see --list).")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -478,9 +488,9 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
         text: str | q.CannedQuery = q.canned(canned_name)
         source = str(text.path.relative_to(paths.ROOT)) if text.path.is_relative_to(paths.ROOT) else str(text.path)
     elif query_file is not None:
-        source = None if query_file.name == "<stdin>" else query_file.name
+        source = None if query_file == "-" else query_file
         try:
-            text = query_file.read()
+            text = read_query_file(source)
         except UnicodeDecodeError:
             from .errors import InputError
 

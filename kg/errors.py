@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 
+#: The longest one line of a message may be: a value echoed back (a list of a million districts, a label of
+#: 100,000 characters) is cut, so an error stays one readable line.
+MAX_MESSAGE_LINE = 400
+
+
+def capped(line: str, limit: int = MAX_MESSAGE_LINE) -> str:
+    """`line`, cut to `limit` characters with a note of how long it was."""
+    return line if len(line) <= limit else f"{line[:limit]}… ({len(line):,} characters in all)"
+
+
 class KgError(Exception):
     """Base of every error kg reports to a user (exit code 1 unless a subclass says otherwise)."""
 

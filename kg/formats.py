@@ -306,7 +306,7 @@ def to_trig(g: Graph) -> bytes:
         for t in sorted(part, key=_triple_key):
             target.add(t)
         text = ds.serialize(format="trig")
-        lines = text.splitlines()
+        lines = text.split("\n")  # only \n: U+2028, U+0085 … inside literals are not line ends
         prefixes.update(line for line in lines if line.startswith("@prefix "))
         blocks.append("\n".join(line for line in lines if not line.startswith("@prefix ")).strip("\n"))
     return ("\n".join(sorted(prefixes)) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")

@@ -10,8 +10,8 @@ from rdflib import Graph, URIRef
 from . import paths
 from .build import Minter, build_graph
 from .errors import InputError, KgError, ShapesError
-from .export import commit_files
 from .namespaces import DEFAULT_BASE
+from .outdir import commit_folder
 from .progress import Progress, task
 from .records import Corpus, load_records
 from .sources import load_sources
@@ -144,7 +144,7 @@ def write_all(result: BuildResult, out_dir: Path) -> list[Path]:
             result.skipped.append(publish.__name__)
             continue
         staged.update(publish(result, dict(staged)))
-    commit_files([(out_dir / name, data) for name, data in sorted(staged.items())])
+    commit_folder(out_dir, dict(sorted(staged.items())))  # locked, staged whole, swapped in one step
     result.written = [out_dir / name for name in sorted(staged)]
     stored = commit_store(result.store)  # an on-disk oxigraph store (--store oxigraph:PATH) moves into place last
     if stored:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .errors import RecordError
+from .errors import RecordError, capped
 from .namespaces import BOUND_COMPARATORS, CHANGE_COMPARATORS, COMPARATORS, KINDS
 from .perf import check_jobs, cpu_count, gc_paused
 from .vocab import Vocab, load_vocab
@@ -26,6 +26,7 @@ DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_VALUE = Decimal("1e18")
+MAX_DECIMALS = 12
 #: Characters XML 1.0 cannot hold (RDF/XML and GraphML exports would not parse), nor UTF-8 (lone surrogates).
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -178,7 +179,7 @@ class _Checker:
         self.problems: list[str] = []
 
     def problem(self, line: int, where: str, message: str) -> None:
-        self.problems.append(f"{self.path}:{line}: {where}: {message}")
+        self.problems.append(f"{self.path}:{line}: {where}: {capped(message)}")
 
     def mapping(self, node: Any, where: str, allowed: set[str], required: tuple[str, ...], line: int) -> bool:
         if not isinstance(node, dict):
@@ -278,7 +279,43 @@ class _Checker:
         if not value.is_finite() or abs(value) >= MAX_VALUE:
             self.problem(line, f"{where}.value", f"{raw!r} is not a finite number below 10^18")
             return None
+        if value and value.as_tuple().exponent < -MAX_DECIMALS:
+            self.problem(line, f"{where}.value", f"{raw!r} has more than {MAX_DECIMALS} digits after the point; "
+                         "write the value as the text gives it")
+            return None
         return value
+
+
+def _real_date(date: str) -> bool:
+    """A YYYY, YYYY-MM or YYYY-MM-DD that names a real year, month or day."""
+    import datetime
+
+    parts = [int(x) for x in date.split("-")]
+    try:
+        datetime.date(parts[0], *(parts[1:] + [1, 1])[:2])
+    except ValueError:
+        return False
+    return True
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．％－", "0123456789.%-")
+_WRITTEN_NUMBER = re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?")
+
+
+def written_mismatch(value: Decimal, as_written: str) -> str | None:
+    """What is wrong between a value and the text it was read from, when the text holds one plain number
+    (no 万/亿 multiplier, no Chinese numerals, no range): the number must be the value, negative only when
+    written so. None when they agree or the text needs more reading than that."""
+    text = as_written.translate(_FULLWIDTH)
+    numbers = _WRITTEN_NUMBER.findall(text)
+    if len(numbers) != 1 or re.search("[万亿千百十零一二两三四五六七八九]", text):
+        return None
+    written = Decimal(numbers[0].replace(",", ""))
+    negative = bool(re.search("[-−负]", text))
+    if written != abs(value) or (value < 0 and not negative):
+        return (f"value {value} is not the number written in as_written {as_written!r} ({'-' if negative else ''}"
+                f"{written}); write the value as written (a fall is comparator decrease-by, not a minus sign)")
+    return None
 
 
 def _line(node: Any, key: str | None = None) -> int:
@@ -368,12 +405,17 @@ def _parse_document(c: _Checker, node: Any, path: Path) -> Document | None:
         c.problem(_line(node, "title"), f"{where}.title", "expected {zh: …, en: …}")
         title = {"zh": ""}
     for lang in ("zh", "en"):
-        if _UNWRITABLE.search(str(title.get(lang) or "")):
+        if title.get(lang) is not None and not isinstance(title[lang], str):
+            c.problem(_line(title, lang) or _line(node, "title"), f"{where}.title.{lang}",
+                      f"expected text, got {type(title[lang]).__name__} {title[lang]!r}; quote the title")
+        elif _UNWRITABLE.search(str(title.get(lang) or "")):
             c.problem(_line(node, "title"), f"{where}.title.{lang}", "contains a control character or lone "
                       "surrogate, which XML exports cannot hold; remove it")
     date = str(node.get("date"))
     if not DATE_RE.match(date):
         c.problem(_line(node, "date"), f"{where}.date", f"{date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    elif not _real_date(date):
+        c.problem(_line(node, "date"), f"{where}.date", f"{date!r} is no day of the calendar; check month and day")
     city = c.text(node, "city", where)
     if city is not None and city not in c.vocab.gazetteers:
         c.problem(_line(node, "city"), f"{where}.city",
@@ -538,6 +580,10 @@ def _parse_statement(c: _Checker, s: Any, where: str, default_id: str, doc: Docu
                       f"{' and '.join(both)} are both a {what}; a statement has at most one change "
                       f"({', '.join(CHANGE_COMPARATORS)}) and one bound ({', '.join(BOUND_COMPARATORS)})")
     as_written = c.text(s, "as_written", where, max_len=30)
+    if value is not None and as_written:
+        mismatch = written_mismatch(value, as_written)
+        if mismatch:
+            c.problem(_line(s, "value"), f"{where}.value", mismatch)
     span = c.span(s, where, doc.chars)
     st_year = c.integer(s, "year", where, 1949, 2100) or year
     period = _period(c, s, where)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SourceError
+from .inputs import MAX_TEXT_BYTES, read_regular
 from .records import Corpus, Record
 
 
@@ -25,10 +26,7 @@ class SourceText:
 
 def read_source(path: Path) -> SourceText:
     """Read one source text (UTF-8, code points as stored) and fingerprint its bytes."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise SourceError(f"{path}: cannot read source text: {e.strerror}") from None
+    data = read_regular(path, "source texts", MAX_TEXT_BYTES, SourceError)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -14,6 +14,7 @@ pyoxigraph's streaming writer fed sorted triples on the large one (deterministic
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 from abc import ABC, abstractmethod
@@ -442,10 +443,28 @@ def add_ontology(native) -> None:
 
 
 def _staging_dir(path: Path) -> Path:
+    """`.NAME.partial-<pid>` beside the store: the partial stores of builds that died are swept; one of a build
+    still running means another build is writing this store (refused)."""
+    from .outdir import Busy
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    return staging
+    for old in path.parent.glob(f".{glob.escape(path.name)}.partial-*"):
+        pid = old.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            raise Busy(f"{path}: another build is writing this store (process {pid}); wait for it to finish, "
+                       "nothing was changed")
+        shutil.rmtree(old, ignore_errors=True)
+    return path.with_name(f".{path.name}.partial-{os.getpid()}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def commit_store(store: Store) -> Path | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import RecordError
+from .inputs import MAX_RECORD_BYTES, read_regular, utf16_hint
 
 
 class LineDict(dict):
@@ -51,8 +53,52 @@ def _line_dict(items: dict, line: int, key_lines: dict) -> LineDict:
     return d
 
 
+class _Refused(yaml.constructor.ConstructorError):
+    """Valid YAML that kg refuses, with the fix: numbers YAML 1.1 reads behind the curator's back (010 is 8,
+    0x1DB and 7:55 are 475), and aliases (a few lines of them expand into gigabytes)."""
+
+    def __init__(self, node: yaml.Node, problem: str):
+        super().__init__(None, None, problem, node.start_mark)
+
+
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
+_INT_KINDS = ((re.compile(r"[-+]?0b"), "binary"), (re.compile(r"[-+]?0x"), "hexadecimal"),
+              (re.compile(r".*:"), "base 60"), (re.compile(r"[-+]?0"), "octal"))
+
+
+def _construct_int(loader, node: yaml.ScalarNode) -> int:
+    value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    if not _DECIMAL_INT.fullmatch(node.value):
+        kind = next(k for rx, k in _INT_KINDS if rx.match(node.value))
+        raise _Refused(node, f"{node.value} is read by YAML as the {kind} number {value}; write the number in "
+                             f"decimal digits, or quote it (\"{node.value}\") if it is text")
+    return value
+
+
+def _construct_float(loader, node: yaml.ScalarNode) -> float:
+    value = yaml.constructor.SafeConstructor.construct_yaml_float(loader, node)
+    text = node.value
+    if ":" in text:
+        raise _Refused(node, f"{text} is read by YAML as the base-60 number {value}; write the number in decimal "
+                             f"digits, or quote it (\"{text}\") if it is text")
+    if (value == 0 and re.search(r"[1-9]", text.split("e")[0].split("E")[0])) or \
+            (value in (float("inf"), float("-inf")) and "inf" not in text.lower()):
+        raise _Refused(node, f"{text} is beyond what a number here can hold (YAML reads it as {value}); write a "
+                             "number with at most 18 digits before and 12 after the point")
+    return value
+
+
+def _alias_refused(node: yaml.Node) -> _Refused:
+    return _Refused(node, f"a YAML alias repeats the list or mapping anchored at line {node.start_mark.line + 1}; "
+                          "kg does not expand aliases (a few lines of them can grow to gigabytes): write the values "
+                          "out")
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    def construct_object(self, node, deep=False):
+        if node in self.constructed_objects and not isinstance(node, yaml.ScalarNode):
+            raise _alias_refused(node)
+        return super().construct_object(node, deep)
 
 
 # libyaml's parser when PyYAML has it (5x faster on big corpora); its error texts differ, so a file it rejects
@@ -87,6 +133,8 @@ for _cls in (_Loader, _FastLoader):
     _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
     # Keep dates as the strings they were written as: record dates may be 2022, 2022-01 or 2022-01-06.
     _cls.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    _cls.add_constructor("tag:yaml.org,2002:int", _construct_int)
+    _cls.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
@@ -119,10 +167,8 @@ def _construct_fast(loader: _FastLoader, root: yaml.Node) -> Any:
                 raise _Unusual
             return make(loader, node)
         key = id(node)
-        if key in done:
-            return done[key]
-        if key in busy:
-            raise _Unusual  # a recursive alias: PyYAML reports it
+        if key in done or key in busy:
+            raise _alias_refused(node)
         busy.add(key)
         if cls is mapping_node and tag == _MAP:
             out = LineDict()
@@ -181,10 +227,9 @@ def from_node(root: yaml.Node | None) -> Any:
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (a BOM is tolerated) or raise one clear error."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise RecordError([f"{path}: cannot read: {e.strerror}"]) from None
+    data = read_regular(path, "YAML", MAX_RECORD_BYTES, lambda message: RecordError([message]))
+    if utf16_hint(data):
+        raise RecordError([f"{path}: saved as UTF-16; re-save the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"])
     if b"\x00" in data[:4096]:
         raise RecordError([f"{path}: binary file, expected UTF-8 YAML text"])
     try:
@@ -206,10 +251,14 @@ def parse_yaml(text: str, path: Path) -> Any:
     if _LIBYAML:
         try:
             return _load_fast(text)
+        except _Refused as e:
+            raise RecordError([f"{path}:{e.problem_mark.line + 1}: {e.problem}"]) from None
         except (yaml.YAMLError, RecursionError):
             pass  # report it in the pure-Python parser's words below
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except _Refused as e:
+        raise RecordError([f"{path}:{e.problem_mark.line + 1}: {e.problem}"]) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = f":{mark.line + 1}" if mark else ""

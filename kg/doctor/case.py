@@ -4,6 +4,7 @@ resolves. So a new case is one entry: `B("year-as-text", "…", build(edit("docu
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -74,6 +75,7 @@ OUT = Ref(lambda ws, n: ws.out(n))  # where a run that succeeds may write (not c
 OUTDIR = Ref(lambda ws, n: ws.out_dir(n))  # the same, created
 HELD_PORT = Ref(lambda ws, n: ws.hold_port())  # a loopback port something else listens on
 CLOSED_PORT = Ref(lambda ws, n: closed_port())  # a loopback port nothing listens on
+BUSY_EXPORTS = Ref(lambda ws, n: ws.hold_lock(ws.exports))  # exports/, locked as by a build still writing
 
 
 def url(template: str) -> Ref:
@@ -89,6 +91,18 @@ def stub(path: str) -> Ref:
 def file(rel: str, data: Content) -> Ref:
     """An input file of the case with these contents (a function of the workspace for derived contents)."""
     return Ref(lambda ws, n: ws.file(n, rel, _content(data, ws)))
+
+
+def special(rel: str, kind: str) -> Ref:
+    """An input that is no regular file: `fifo` (a named pipe nobody writes to) or `zero` (a symlink to
+    /dev/zero, endless)."""
+    def make(ws: Workspace, n: str) -> Path:
+        p = ws.inputs(n) / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.lexists(p):
+            os.mkfifo(p) if kind == "fifo" else os.symlink("/dev/zero", p)
+        return p
+    return Ref(make)
 
 
 def record(data: Content) -> Ref:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 
-from .case import (CLOSED_PORT, EXPORTS, GRAPH, HELD_PORT, INPUTS, OUT, OUTDIR, RECORDS, ROOT, SOURCES, B, Case, E,
-                   P, Q, S, V, X, Z, build, edit, extract, file, put, record, stub, text_edit, url)
-from .checks import (file_check, graph_as_gbk, graph_bytes, graph_half, hostile_outputs_ok, pushed,
+from .case import (BUSY_EXPORTS, CLOSED_PORT, EXPORTS, GRAPH, HELD_PORT, INPUTS, OUT, OUTDIR, RECORDS, ROOT, SOURCES, B, Case, E,
+                   P, Q, S, V, X, Z, build, edit, extract, file, put, record, special, stub, text_edit, url)
+from .checks import (file_check, graph_as_gbk, graph_bytes, graph_half, hostile_outputs_ok, outputs_ok, pushed,
                      same_as_baseline, ttl_with_label, without_values)
 from .workspace import DOC_ID, HOSTILE_LABEL, SOURCE_TEXT, dump_record, good_record
 
@@ -40,6 +40,15 @@ CONTROL_LITERAL_NT = '<http://example.org/a> <http://example.org/b> "a\\u0001b" 
 GOOD_RECORD_GBK = dump_record(good_record()).decode("utf-8").encode("gbk")
 GOOD_RECORD_BOM = BOM + dump_record(good_record())
 VALUE = "measures.0.statements.0.value"
+
+
+ALIAS_BOMB_FLOW = "[&a0 [x, x, x, x, x, x, x, x, x], " + ", ".join(
+    f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 8)) + "]"
+
+
+def _line_separators(d: dict) -> None:
+    put("goals.1.label", "公园\u2028与\u2029绿地\u0085")(d)
+    put("measures.0.label_en", "pocket\u2028parks")(d)
 
 
 def _rename_label(d: dict) -> None:
@@ -77,7 +86,38 @@ CASES: list[Case] = [
     B("nested-too-deep", "lists nested 1,500 deep", build(record("document: " + "[" * 1500 + "]" * 1500 + "\n")), 1,
       r"nested too deeply"),
     B("alias-bomb", "YAML aliases that expand a billion-fold", build(record(BILLION_LAUGHS_YAML)), 1,
-      r"unknown field"),
+      r"doctor-2030\.yaml:\d+: a YAML alias repeats"),
+    B("alias-bomb-real-key", "an alias bomb under a real key (category)",
+      build(record(text_edit("  category: pocket-parks\n", "  category: " + ALIAS_BOMB_FLOW + "\n"))), 1,
+      r"doctor-2030\.yaml:\d+: a YAML alias repeats"),
+    B("utf16-record", "a record saved as UTF-16", build(record(b"\xff\xfe" + dump_record(good_record()).decode().encode("utf-16-le"))),
+      1, r"doctor-2030\.yaml: saved as UTF-16; re-save the file as UTF-8"),
+    B("fifo-record", "a record file that is a FIFO (would hang)", build(special("records/doctor-2030.yaml", "fifo").parent), 1,
+      r"doctor-2030\.yaml: is a FIFO \(named pipe\), not a regular file"),
+    B("dev-zero-record", "a record file that is a symlink to /dev/zero (endless)",
+      build(special("records/doctor-2030.yaml", "zero").parent), 1, r"doctor-2030\.yaml: is a device, not a regular file"),
+    B("octal-value", "value: 010 (YAML 1.1 reads 8)", build(record(text_edit("value: 12\n", "value: 010\n"))), 1,
+      r"doctor-2030\.yaml:\d+: 010 is read by YAML as the octal number 8; write the number in decimal digits"),
+    B("hex-value", "value: 0x1DB (YAML 1.1 reads 475)", build(record(text_edit("value: 12\n", "value: 0x1DB\n"))), 1,
+      r"doctor-2030\.yaml:\d+: 0x1DB is read by YAML as the hexadecimal number 475"),
+    B("base60-value", "value: 7:55 (YAML 1.1 reads 475, base 60)", build(record(text_edit("value: 12\n", "value: 7:55\n"))),
+      1, r"doctor-2030\.yaml:\d+: 7:55 is read by YAML as the base 60 number 475"),
+    B("octal-span", "span: [010, 20] (YAML 1.1 reads 8)", build(record(text_edit("span: [", "span: [010, 20, "))), 1,
+      r"doctor-2030\.yaml:\d+: 010 is read by YAML as the octal number 8"),
+    B("value-not-as-written", "value -12 where as_written says 12个", build(edit(VALUE, -12)), 1,
+      r"value -12 is not the number written in as_written '12个'"),
+    B("value-too-precise", "value: \"1e-999999\" (a million-digit decimal)", build(edit(VALUE, "1e-999999")), 1,
+      r"more than 12 digits after the point"),
+    B("value-underflow", "value: 1.0e-99999999 (YAML reads 0.0)",
+      build(record(text_edit("value: 12\n", "value: 1.0e-99999999\n"))), 1, r"beyond what a number here can hold"),
+    B("impossible-date", "date: 2022-13-45", build(edit("document.date", "2022-13-45")), 1,
+      r"document\.date: '2022-13-45' is no day of the calendar"),
+    B("title-as-list", "title: {en: [1, 2]}", build(edit("document.title", {"zh": "示例", "en": [1, 2]})), 1,
+      r"document\.title\.en: expected text, got list"),
+    B("long-district-list", "20,000 unknown districts (the message stays short)",
+      build(edit("measures.0.districts", ["某区"] * 20_000)), 1, r"unknown district '某区'"),
+    B("line-separator-label", "labels with U+2028, U+2029, U+0085 (accepted; every export parses, TriG too)",
+      build(edit(_line_separators), out=OUT), 0, check=outputs_ok),
     B("span-as-text", "wrong type: span written as text", build(edit("goals.0.span", "12-20")), 1,
       r"goal plan\.span: expected \[start, end\]"),
     B("year-as-text", "wrong type: year written as words", build(edit("document.year", "twenty-thirty")), 1,
@@ -136,6 +176,10 @@ CASES: list[Case] = [
     B("edited-source", "a source text that changed after curation",
       build(sources=file(f"sources/{DOC_ID}.txt", SOURCE_TEXT.replace("12", "13")).parent), 1,
       r"document\.sha256 is .* the text changed"),
+    B("fifo-source", "a source text that is a FIFO (would hang)", build(sources=special(f"sources/{DOC_ID}.txt", "fifo").parent),
+      1, r"doctor-2030\.txt: is a FIFO \(named pipe\), not a regular file"),
+    B("dev-zero-source", "a source text that is a symlink to /dev/zero",
+      build(sources=special(f"sources/{DOC_ID}.txt", "zero").parent), 1, r"doctor-2030\.txt: is a device"),
     # build: the output directory
     B("out-under-a-file", "--out below a regular file", build(out=GRAPH / "sub"), 1,
       r"cannot write .*is a file, not a directory\); nothing was changed"),
@@ -148,6 +192,8 @@ CASES: list[Case] = [
       r"No space left on device; nothing was changed", fault="enospc-late"),
     B("read-only", "the output directory is on a read-only file system", build(), 1,
       r"Read-only file system; nothing was changed", fault="erofs"),
+    B("concurrent-build", "another build is writing the same --out", build(out=BUSY_EXPORTS), 1,
+      r"exports: another build is writing here; .*nothing was changed"),
 
     # validate
     V("missing-file", "a graph file that does not exist", ["validate", ROOT / "nope.ttl"], 2,
@@ -210,6 +256,10 @@ CASES: list[Case] = [
     Q("gbk-query-file", "-f names a query saved as GBK",
       ["query", "-g", GRAPH, "-f", file("gbk.rq", 'SELECT * WHERE { ?s ?p "公园" }'.encode("gbk"))], 2,
       r"gbk\.rq: not UTF-8"),
+    Q("fifo-query-file", "-f names a FIFO (would hang)", ["query", "-g", GRAPH, "-f", special("q.rq", "fifo")], 2,
+      r"q\.rq: is a FIFO \(named pipe\), not a regular file"),
+    Q("dev-zero-query-file", "-f /dev/zero (endless)", ["query", "-g", GRAPH, "-f", "/dev/zero"], 2,
+      r"/dev/zero: is a device"),
     Q("bom-query-file", "-f names a query with a UTF-8 BOM (accepted)",
       ["query", "-g", GRAPH, "--format", "csv", "-f", file("bom.rq", BOM + SELECT_ONE.encode())], 0),
     Q("long-literal", "a 1 MB literal in the query (accepted)",
@@ -311,6 +361,9 @@ CASES: list[Case] = [
     X("disk-full", "the disk fills up while the draft is written (the old draft stays)",
       extract(file("t.txt", SHORT_TEXT), "-o", file("t.yaml", "old: draft\n")), 1, r"No space left on device",
       fault="enospc"),
+    X("fifo-text", "a text that is a FIFO (would hang)", extract(special("t.txt", "fifo")), 2,
+      r"t\.txt: is a FIFO \(named pipe\), not a regular file"),
+    X("dev-zero", "kg extract /dev/zero (endless)", extract("/dev/zero"), 2, r"/dev/zero: is a device"),
     X("folder-without-texts", "a folder with no *.txt", ["extract", INPUTS, "-o", OUT], 2, r"no \*\.txt files"),
 
     # export

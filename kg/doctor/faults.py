@@ -66,6 +66,7 @@ def fault(kind: str | None) -> Iterator[None]:
         yield
         return
     import kg.export as ex
+    import kg.outdir as od
 
     saved = {"os": ex.os, "tempfile": ex.tempfile}
     if kind in ("enospc", "enospc-late"):
@@ -76,18 +77,18 @@ def fault(kind: str | None) -> Iterator[None]:
             opened[0] += 1
             return _FailingFile(os.fdopen(fd, *args, **kwargs), opened[0] >= fail_at)
 
-        ex.os = _OsProxy(fdopen=fdopen)
+        ex.os = od.os = _OsProxy(fdopen=fdopen)
     elif kind == "erofs":
         def mkstemp(*args, **kwargs):
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), kwargs.get("dir"))
 
-        ex.tempfile = _TempfileProxy(mkstemp=mkstemp)
+        ex.tempfile = od.tempfile = _TempfileProxy(mkstemp=mkstemp, mkdtemp=mkstemp)
     else:
         raise ValueError(f"unknown fault {kind!r}")
     try:
         yield
     finally:
-        ex.os, ex.tempfile = saved["os"], saved["tempfile"]
+        ex.os, ex.tempfile = od.os, od.tempfile = saved["os"], saved["tempfile"]
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -26,6 +26,10 @@ from .faults import fault
 from .workspace import TEMP_FILE, Workspace, fingerprint
 
 
+#: The longest line a failing command may print: values echoed back must be cut (docs/reliability.md).
+MAX_LINE = 1000
+
+
 class _Hang(BaseException):
     """Raised in the main thread when a case runs past its time limit (not an Exception: nothing catches it)."""
 
@@ -84,6 +88,8 @@ def run_case(case: Case, ws: Workspace, main: click.Command, time_limit: float =
             result = runner.invoke(main, args, prog_name="kg", catch_exceptions=True)
     except _Hang:
         hung = True
+    finally:
+        ws.end_case()
     seconds = time.monotonic() - started
     after = fingerprint(ws.root)
     if result is None:
@@ -117,6 +123,9 @@ def _judge_messages(case: Case, result, out: Outcome) -> None:
     if result.exit_code != case.exit:
         out.problems.append(f"exit code {result.exit_code}, expected {case.exit}")
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    longest = max((len(line) for line in result.output.splitlines()), default=0)
+    if case.exit != 0 and not case.stdout_on_error and longest > MAX_LINE:
+        out.problems.append(f"a message line of {longest:,} characters (at most {MAX_LINE:,})")
     if len(errors) > 1:
         out.problems.append(f"{len(errors)} error messages instead of one")
     if case.exit != 0:

@@ -68,8 +68,14 @@ def good_record(text: str = SOURCE_TEXT) -> dict:
     }
 
 
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data) -> bool:  # a list used twice is written twice: kg refuses YAML aliases
+        return True
+
+
 def dump_record(data: dict) -> bytes:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None).encode("utf-8")
+    return yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=200,
+                     default_flow_style=None).encode("utf-8")
 
 
 def fingerprint(root: Path) -> dict[str, str]:
@@ -80,8 +86,13 @@ def fingerprint(root: Path) -> dict[str, str]:
             out[os.path.relpath(os.path.join(dirpath, d), root)] = "dir"
         for f in filenames:
             p = os.path.join(dirpath, f)
-            with open(p, "rb") as fh:
-                out[os.path.relpath(p, root)] = hashlib.sha256(fh.read()).hexdigest()
+            if os.path.islink(p):  # a symlink (e.g. to /dev/zero) is never followed
+                out[os.path.relpath(p, root)] = "link:" + os.readlink(p)
+            elif not os.path.isfile(p):  # a FIFO, a socket: never opened
+                out[os.path.relpath(p, root)] = "special"
+            else:
+                with open(p, "rb") as fh:
+                    out[os.path.relpath(p, root)] = hashlib.sha256(fh.read()).hexdigest()
     return out
 
 
@@ -165,6 +176,7 @@ class Workspace:
 
     _stub: StubStore | None = None
     _held: list = field(default_factory=list)
+    _case_fds: list = field(default_factory=list)
 
     def hold_port(self) -> int:
         """A loopback port something else is listening on (until `close`)."""
@@ -180,7 +192,22 @@ class Workspace:
             self._stub = StubStore()
         return self._stub
 
+    def hold_lock(self, folder: Path) -> Path:
+        """Lock a folder as a running `kg build` does (kg.outdir.locked), until the case ends."""
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._case_fds.append(fd)
+        return folder
+
+    def end_case(self) -> None:
+        """Release what `hold_lock` took for one case."""
+        while self._case_fds:
+            os.close(self._case_fds.pop())
+
     def close(self) -> None:
+        self.end_case()
         for s in self._held:
             s.close()
         self._held.clear()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError, KgError
 from ..export import write_atomic
+from ..inputs import MAX_EXTRACT_BYTES, read_regular
 from ..vocab import load_gazetteer
 from .draft import DOC_ID_RE, Draft, extract_text, to_yaml
 
@@ -19,10 +20,7 @@ from .draft import DOC_ID_RE, Draft, extract_text, to_yaml
 def read_input(path: Path, encoding: str = "utf-8") -> tuple[str, bytes]:
     """(text, bytes to fingerprint). UTF-8 is read as stored (a BOM stays, so offsets match `kg build`);
     another encoding is decoded and fingerprinted as the UTF-8 text `kg build` will need."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    data = read_regular(path, "texts to extract", MAX_EXTRACT_BYTES)
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
