@@ -51,6 +51,11 @@ def _line_separators(d: dict) -> None:
     put("measures.0.label_en", "pocket\u2028parks")(d)
 
 
+def _misquoted(d: dict) -> None:
+    put("measures.0.statements.0.as_written", "13个")(d)
+    put(VALUE, 13)(d)
+
+
 def _rename_label(d: dict) -> None:
     d["goals"][0]["lable"] = d["goals"][0].pop("label")
 
@@ -147,7 +152,7 @@ CASES: list[Case] = [
     B("span-outside-text", "a span past the text when chars is not given", build(edit(_no_chars_long_span)), 1,
       r"is outside the text"),
     B("span-misses-number", "a statement whose span does not hold as_written",
-      build(edit("measures.0.statements.0.as_written", "13个")), 1, r"does not contain as_written '13个'"),
+      build(edit(_misquoted)), 1, r"does not contain as_written '13个'"),
     B("huge-value", "a value of 10^30", build(edit(VALUE, 10**30)), 1, r"not a finite number below 10\^18"),
     B("huge-value-digits", "a value written with 5,000 digits", build(edit(VALUE, "9" * 5000)), 1,
       r"not a finite number below 10\^18"),
@@ -275,6 +280,8 @@ CASES: list[Case] = [
       r"bin\.nt: cannot parse"),
     Q("entity-bomb-graph", "--graph names RDF/XML with nested entities",
       ["query", "-g", file("lol.rdf", BILLION_LAUGHS_XML), SELECT_ONE], 2, r"declares XML entities"),
+    Q("iri-param-newline", "-p with an IRI ending in a newline", ["query", "-g", GRAPH, "-p", "x=<http://a\n>",
+      "SELECT * WHERE { ?s ?p $x }"], 2, r"is not an IRI"),
     Q("bad-param", "--param without a value", ["query", "-g", GRAPH, "-p", "year", SELECT_ONE], 2,
       r"write NAME=VALUE"),
     Q("unknown-canned", "--name of no canned query", ["query", "-g", GRAPH, "--name", "no-such-query"], 2,
@@ -364,6 +371,8 @@ CASES: list[Case] = [
     X("fifo-text", "a text that is a FIFO (would hang)", extract(special("t.txt", "fifo")), 2,
       r"t\.txt: is a FIFO \(named pipe\), not a regular file"),
     X("dev-zero", "kg extract /dev/zero (endless)", extract("/dev/zero"), 2, r"/dev/zero: is a device"),
+    X("new-output-folder", "-o a folder that does not exist yet (accepted: created)",
+      extract(file("t.txt", SHORT_TEXT), "-o", OUT / "drafts/"), 0, check=file_check("drafts/t.yaml", parse="record")),
     X("folder-without-texts", "a folder with no *.txt", ["extract", INPUTS, "-o", OUT], 2, r"no \*\.txt files"),
 
     # export

@@ -55,8 +55,8 @@ def doc_id_for(path: Path) -> str:
 
 def record_path(out: Path, doc_id: str) -> Path:
     """Where the draft goes: OUT itself (named <doc-id>.yaml), or <doc-id>.yaml inside a directory OUT."""
-    if out.is_dir() or str(out).endswith(("/", os.sep)):
-        return out / f"{doc_id}.yaml"
+    if out.is_dir() or str(out).endswith(("/", os.sep)) or (not out.exists() and out.suffix == ""):
+        return out / f"{doc_id}.yaml"  # a folder (created when new, as `kg query -o` does)
     if out.suffix != ".yaml" or out.stem != doc_id:
         raise InputError(f"{out}: a record file must be named after its document: {doc_id}.yaml "
                          "(kg build checks it); pass -o DIR/ or --doc-id")

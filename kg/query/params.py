@@ -28,8 +28,8 @@ _RESOLVE_PATTERNS = {
     "category": '?node skos:inScheme ?scheme . FILTER(STRENDS(STR(?scheme), "/measure-categories"))',
     "facility-type": '?node skos:inScheme ?scheme . FILTER(STRENDS(STR(?scheme), "/facility-types"))',
 }
-_IRI_OK = re.compile(r'^[^<>"{}|^`\\\x00-\x20]+$')
-_PNAME = re.compile(r"^([A-Za-z][\w\-.]*)?:([\w\-.%]*)$")
+_IRI_OK = re.compile(r'[^<>"{}|^`\\\x00-\x20]+\Z')  # \Z, not $: "$" also matches before a final newline
+_PNAME = re.compile(r"([A-Za-z][\w\-.]*)?:([\w\-.%]*)\Z")
 
 
 def _local_name(iri: str) -> str:
@@ -44,7 +44,7 @@ def _iri(value: str, name: str) -> URIRef:
         m = _PNAME.match(text)
         if m and (m.group(1) or "") in QUERY_PREFIXES:
             text = QUERY_PREFIXES[m.group(1) or ""] + m.group(2)
-    if not _IRI_OK.match(text) or ":" not in text:
+    if not _IRI_OK.fullmatch(text) or ":" not in text:
         raise ParamError(f"parameter {name}: {value!r} is not an IRI (write <https://…> or prefix:name)")
     return URIRef(text)
 
@@ -120,7 +120,7 @@ def _term(engine: Any, name: str, value: Any, ptype: str | None) -> Node:
 
 def _sparql_term(term: Node) -> str:
     if isinstance(term, URIRef):
-        if not _IRI_OK.match(str(term)):
+        if not _IRI_OK.fullmatch(str(term)):
             raise ParamError(f"not a valid IRI: {str(term)!r}")
         return f"<{term}>"
     if isinstance(term, Literal):
