@@ -59,6 +59,8 @@ KINDS: dict[str, FileKind] = {
     ".rdf": FileKind("application/rdf+xml", "RDF_XML", "RDF/XML 格式", "RDF/XML", True),
     ".trig": FileKind("application/trig", "RDF_TRIG", "TriG 格式（数据与本体两个命名图）",
                       "TriG (data and ontology as named graphs)", True),
+    ".nq": FileKind("application/n-quads", "RDF_N_QUADS", "N-Quads 格式（数据与本体两个命名图）",
+                    "N-Quads (data and ontology as named graphs)", True),
     ".jsonld": FileKind("application/ld+json", "JSON_LD", "JSON-LD 格式", "JSON-LD", True),
     ".graphml": FileKind("application/xml", "XML", "GraphML 网络图（可用 Gephi 打开）",
                          "GraphML network (opens in Gephi)"),

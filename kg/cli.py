@@ -195,8 +195,12 @@ def validate(file: Path | None, records_dir: Path) -> None:
               help="RDF file to serve, or an on-disk pyoxigraph store directory. Default: exports/shenyang.ttl.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Query worker processes (queries run in parallel up to this many).")
+@click.option("--exports", "exports_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of the published files and catalog.ttl (served at /exports/). "
+                   "Default: the graph file's directory.")
 @handle_errors
-def serve(host: str, port: int, timeout: float, max_rows: int, graph_file: Path | None, workers: int) -> None:
+def serve(host: str, port: int, timeout: float, max_rows: int, graph_file: Path | None, workers: int,
+          exports_dir: Path | None) -> None:
     """Serve the graph read-only: SPARQL 1.1 Protocol at /sparql, IRIs at /id/…, a query page at /.
 
     \b
@@ -208,7 +212,8 @@ def serve(host: str, port: int, timeout: float, max_rows: int, graph_file: Path 
     from .serve import Settings
     from .serve import serve as run_server
 
-    run_server(Settings(graph_file=graph_file, timeout=timeout, max_rows=max_rows, workers=workers),
+    run_server(Settings(graph_file=graph_file, timeout=timeout, max_rows=max_rows, workers=workers,
+                        exports_dir=exports_dir),
                host=host, port=port, echo=click.echo)
 
 

@@ -1,4 +1,4 @@
-"""Linked-open-data export formats: JSON-LD, RDF/XML, TriG, GraphML and CSV (registered in kg.export.FORMATS).
+"""Linked-open-data export formats: JSON-LD, RDF/XML, TriG, N-Quads, GraphML and CSV (registered in kg.export.FORMATS).
 
 Every serialiser is a pure function `graph -> bytes` and is byte-stable: the same triples give the same bytes
 whatever order they were added in and whatever the interpreter's hash seed. rdflib's own RDF/XML and TriG
@@ -28,6 +28,7 @@ LOD_OUTPUTS = {
     "jsonld": "shenyang.jsonld",
     "rdfxml": "shenyang.rdf",
     "trig": "shenyang.trig",
+    "nquads": "shenyang.nq",
     "graphml": "shenyang.graphml",
     "csv": "shenyang.csv",
 }
@@ -310,6 +311,19 @@ def to_trig(g: Graph) -> bytes:
         prefixes.update(line for line in lines if line.startswith("@prefix "))
         blocks.append("\n".join(line for line in lines if not line.startswith("@prefix ")).strip("\n"))
     return ("\n".join(sorted(prefixes)) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+@register("nquads", ".nq")
+def to_nquads(g: Graph) -> bytes:
+    """N-Quads with the graphs of the TriG file: the data in <…/id/dataset>, the ontology in its own IRI
+    (N-Triples lines with the graph name added, sorted: byte-stable, and neither graph has blank nodes)."""
+    from .export import to_ntriples
+
+    lines = []
+    for name, part in ((URIRef(graph_base(g) + "dataset"), g), (ONTOLOGY_IRI, load_ontology())):
+        suffix = f" <{name}> .".encode()
+        lines += [line[:-2].rstrip() + suffix for line in to_ntriples(part).splitlines() if line.strip()]
+    return b"\n".join(sorted(lines)) + b"\n"
 
 
 # --------------------------------------------------------------------------------------------------------------

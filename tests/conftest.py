@@ -3,9 +3,15 @@ absent, except under CI=true, where an absence is a failure (.ci/run installs an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -65,6 +71,16 @@ def seed_graph(built):
 
 
 @pytest.fixture(scope="session")
+def built_exports(built, tmp_path_factory) -> Path:
+    """Every file `kg build` writes for the seed graph, in a temp dir (session-wide: copy it before changing)."""
+    from kg.pipeline import write_all
+
+    out = tmp_path_factory.mktemp("exports")
+    write_all(built, out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def workspace(tmp_path_factory):
     """kg.doctor's scratch project (one record of its own short text, a complete build in exports/), shared by
     the reliability tests (tests/reliability/)."""
@@ -73,6 +89,37 @@ def workspace(tmp_path_factory):
     ws = Workspace.create(tmp_path_factory.mktemp("reliability") / "ws")
     yield ws
     ws.close()
+
+
+@contextlib.contextmanager
+def kg_serve(args: list[str], log: Path, port: int | None = None):
+    """`kg serve ARGS` in a subprocess on loopback (a free port unless given); yields its base URL once `/`
+    answers 200, and stops it afterwards."""
+    port = port or free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                 *args], stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            if proc.poll() is not None:
+                pytest.fail(f"kg serve exited with {proc.returncode}: {log.read_text()}")
+            try:
+                with urllib.request.urlopen(base + "/", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"kg serve did not answer within 60 s: {log.read_text()}")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def free_port() -> int:

@@ -17,12 +17,8 @@ CATALOG = URIRef("https://w3id.org/shenyang-policy/id/catalog")
 
 
 @pytest.fixture(scope="module")
-def exports(built, tmp_path_factory) -> Path:
-    from kg.pipeline import write_all
-
-    out = tmp_path_factory.mktemp("exports")
-    write_all(built, out)
-    return out
+def exports(built_exports) -> Path:
+    return built_exports
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +133,8 @@ def test_void_statistics_match_the_data(catalog, exports):
     assert parts[str(SY.Goal)] == len(set(data.subjects(RDF.type, SY.Goal))) > 0
     assert catalog.value(DATASET, VOID.sparqlEndpoint) == URIRef("http://127.0.0.1:8000/sparql")
     dumps = {str(u).rsplit("/", 1)[-1] for u in catalog.objects(DATASET, VOID.dataDump)}
-    assert {"shenyang.ttl", "shenyang.nt", "shenyang.rdf", "shenyang.jsonld", "shenyang.trig"} == dumps
+    assert {"shenyang.ttl", "shenyang.nt", "shenyang.rdf", "shenyang.jsonld", "shenyang.trig",
+            "shenyang.nq"} == dumps
 
 
 def test_dataset_description(catalog, built):

@@ -273,6 +273,16 @@ def test_rapper_reads_the_trig_quads(exports, seed_graph, ontology):
     assert _rapper_count("trig", exports / "shenyang.trig") == len(seed_graph) + len(ontology)
 
 
+def test_nquads_has_the_graphs_of_the_trig(exports, seed_graph, ontology):
+    assert _rapper_count("nquads", exports / "shenyang.nq") == len(seed_graph) + len(ontology)
+    trig, nq = Dataset(), Dataset()
+    trig.parse(exports / "shenyang.trig", format="trig")
+    nq.parse(exports / "shenyang.nq", format="nquads")
+    assert {str(g.identifier) for g in nq.graphs() if len(g)} == {str(g.identifier) for g in trig.graphs() if len(g)}
+    for g in trig.graphs():
+        assert set(nq.graph(g.identifier)) == set(g), g.identifier
+
+
 # ---------------------------------------------------------------------------------------------------- ontology doc
 
 

@@ -9,10 +9,7 @@ import io
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,7 +20,7 @@ from rdflib.namespace import RDF, RDFS
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from conftest import free_port, sparql_json_rows
+from conftest import kg_serve, sparql_json_rows
 from kg.namespaces import DEFAULT_BASE, SY
 
 MAX_ROWS = 50
@@ -40,34 +37,9 @@ def graph_file(seed_nt) -> Path:
 @pytest.fixture(scope="module")
 def server(graph_file):
     """`kg serve` in a subprocess on a free loopback port; stopped after the module's tests."""
-    port = free_port()
-    log = graph_file.parent / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kg", "serve", "--graph", str(graph_file), "--host", "127.0.0.1",
-             "--port", str(port), "--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2"],
-            stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            if proc.poll() is not None:
-                pytest.fail(f"kg serve exited with {proc.returncode}: {log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"kg serve did not answer within 60 s: {log.read_text()}")
+    with kg_serve(["--graph", str(graph_file), "--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS),
+                   "--workers", "2"], graph_file.parent / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def client(server, query: str, fmt=JSON, method=None) -> SPARQLWrapper:

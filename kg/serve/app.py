@@ -20,9 +20,11 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
     from starlette.routing import Route
 
     from .views.entity import resource
+    from .views.files import exported_file, ontology
     from .views.query import home, sparql
 
-    server = Server(settings, dataset or Dataset.load(settings.graph_file, settings.ontology), pool)
+    dataset = dataset or Dataset.load(settings.graph_file, settings.ontology, settings.catalog_file())
+    server = Server(settings, dataset, pool)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -41,6 +43,8 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
         Route("/", home, methods=["GET"]),
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
         Route("/id/{rest:path}", resource, methods=["GET"]),
+        Route("/exports/{name}", exported_file, methods=["GET", "HEAD"]),
+        Route("/ontology", ontology, methods=["GET"]),
     ]
     # Anyone may query from a web page (YASGUI & co.): read-only, no cookies, so CORS is open.
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
@@ -63,7 +67,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, echo=pr
     echo(f"  http://{host}:{port}/        query page ({len(server.canned())} canned queries)")
     echo(f"  http://{host}:{port}/sparql  SPARQL 1.1 endpoint (read-only, {settings.timeout:g} s limit, "
          f"{settings.max_rows} rows max, {settings.workers} workers)")
-    echo(f"  http://{host}:{port}/id/…    dereferenceable IRIs ({ds.base}…)")
+    echo(f"  http://{host}:{port}/id/…    dereferenceable IRIs ({ds.base}…) in graph <{ds.graph_iri}>")
+    echo(f"  http://{host}:{port}/exports/ {len(server.files)} published files from {settings.exports()}")
     if host not in ("127.0.0.1", "localhost", "::1"):
         echo(f"  note: listening on {host}, not loopback; put it behind a reverse proxy for public use")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

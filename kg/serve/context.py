@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import KgError
-from .dataset import Dataset, label
+from .dataset import Dataset, label, published_files
 from .html import Html, page
 from .http import respond
 
@@ -21,6 +21,16 @@ class Settings:
     workers: int = 2
     ontology: Path | None = paths.ONTOLOGY
     queries_dir: Path = paths.QUERIES
+    exports_dir: Path | None = None  # the published files; default: the graph file's directory
+
+    def exports(self) -> Path:
+        """Where the published files are: --exports, else beside the graph file, else exports/."""
+        if self.exports_dir is not None:
+            return Path(self.exports_dir)
+        return Path(self.graph_file).resolve().parent if self.graph_file else paths.EXPORTS
+
+    def catalog_file(self) -> Path:
+        return self.exports() / "catalog.ttl"
 
 
 @dataclass
@@ -31,9 +41,16 @@ class Server:
     dataset: Dataset
     pool: object = None
     html: Html = field(init=False)
+    files: dict = field(init=False)  # {name: (path, media type)} served under /exports/
 
     def __post_init__(self):
         self.html = Html(self.dataset.base, lambda iri: label(self.dataset.store, iri))
+        self.files = published_files(self.dataset, self.settings.exports())
+
+    def dataset_graph_name(self, iri: str) -> str:
+        """A `default-graph-uri` as the worker takes it: the dataset IRI names the default graph of an
+        on-disk store (where `kg build --store` keeps the data), "" in the request."""
+        return "" if iri == self.dataset.graph_iri and self.dataset.data_in_default_graph else iri
 
     def canned(self) -> list:
         """The canned queries; the pages still work without them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from .dataset import LABELS, Dataset
@@ -59,22 +60,75 @@ def hash_nodes(store, iri: str) -> list[str]:
     return [iri, *sorted(seen - {iri})]
 
 
-def describe(dataset: Dataset, iri: str) -> list:
-    """The description of one resource: its triples, those of its #hash nodes, and the labels of every IRI
-    they point to (sorted, so the same request gives the same bytes)."""
+#: incoming links shown per property and page (`?page=N`)
+PAGE_SIZE = 100
+
+
+@dataclass
+class Incoming:
+    """The resources that link to an IRI through one property: how many, and those of the asked page."""
+
+    predicate: str
+    count: int
+    subjects: list  # pyoxigraph terms of this page, sorted
+
+
+@dataclass
+class Description:
+    """What /id/ answers for one IRI: the triples (its own and its #hash nodes', the labels of what they link
+    to, and this page of the links into it with the labels of their subjects) and the incoming links grouped
+    by property with their counts."""
+
+    iri: str
+    subjects: list[str]
+    triples: list
+    incoming: list[Incoming]
+    page: int
+    more: bool  # a later page has more incoming links
+
+    def __iter__(self):  # a Description reads as its triples
+        return iter(self.triples)
+
+
+def describe(dataset: Dataset, iri: str, page: int = 1, size: int = PAGE_SIZE) -> Description:
+    """The description of one resource: a concise bounded description (its triples and those of its #hash
+    nodes) plus the inverse links, `size` per property from page `page`, and the labels of every IRI either
+    side (sorted, so the same request gives the same bytes)."""
     import pyoxigraph as ox
 
     store = dataset.store
     subjects = hash_nodes(store, iri)
     out: dict[str, object] = {}
-    objects: set[str] = set()
+    linked: set[str] = set()
     for s in subjects:
         for q in store.quads_for_pattern(ox.NamedNode(s), None, None):
             out[str(q.triple)] = q.triple
             if isinstance(q.object, ox.NamedNode):
-                objects.add(q.object.value)
-    for o in sorted(objects - set(subjects)):
+                linked.add(q.object.value)
+    incoming, more = [], False
+    for predicate, sources in sorted(_links_into(store, iri, set(subjects)).items()):
+        ordered = sorted(sources, key=str)
+        shown = ordered[(page - 1) * size: page * size]
+        more = more or len(ordered) > page * size
+        incoming.append(Incoming(predicate, len(ordered), shown))
+        for source in shown:
+            t = ox.Triple(source, ox.NamedNode(predicate), ox.NamedNode(iri))
+            out[str(t)] = t
+            if isinstance(source, ox.NamedNode):
+                linked.add(source.value)
+    for o in sorted(linked - set(subjects)):
         for p in LABELS:
             for q in store.quads_for_pattern(ox.NamedNode(o), ox.NamedNode(p), None):
                 out[str(q.triple)] = q.triple
-    return [out[k] for k in sorted(out)]
+    return Description(iri, subjects, [out[k] for k in sorted(out)], incoming, page, more)
+
+
+def _links_into(store, iri: str, own: set[str]) -> dict[str, set]:
+    """{property IRI: subjects} of the triples that point at the IRI, but not from its own #hash nodes."""
+    import pyoxigraph as ox
+
+    links: dict[str, set] = {}
+    for q in store.quads_for_pattern(None, None, ox.NamedNode(iri)):
+        if not (isinstance(q.subject, ox.NamedNode) and q.subject.value in own):
+            links.setdefault(q.predicate.value, set()).add(q.subject)
+    return links

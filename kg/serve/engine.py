@@ -19,7 +19,7 @@ class QueryRequest:
     results_format: str | None  # RESULT_FORMATS key, None = not acceptable
     graph_format: str | None  # GRAPH_FORMATS key, None = not acceptable
     max_rows: int
-    default_graphs: list[str] = field(default_factory=list)
+    default_graphs: list[str] = field(default_factory=list)  # "" = the store's default graph
     named_graphs: list[str] = field(default_factory=list)
 
 
@@ -60,7 +60,8 @@ def execute(store, req: QueryRequest, prefixes: dict[str, str]) -> QueryReply:
         # Default graph = the data and the ontology together, as `kg query` sees them (kg.query's engines);
         # the protocol's default-graph-uri / named-graph-uri narrow it to named graphs of the store.
         result = store.query(req.query, prefixes=prefixes, use_default_graph_as_union=not req.default_graphs,
-                             default_graph=[ox.NamedNode(g) for g in req.default_graphs] or None,
+                             default_graph=[ox.NamedNode(g) if g else ox.DefaultGraph()
+                                            for g in req.default_graphs] or None,
                              named_graphs=[ox.NamedNode(g) for g in req.named_graphs] or None)
         if isinstance(result, ox.QueryBoolean):
             fmt = req.results_format

@@ -7,7 +7,6 @@ from urllib.parse import parse_qsl
 
 import anyio
 
-from ...namespaces import ONTOLOGY_IRI
 from ...query import QueryTimeout
 from ..context import Server, with_defaults
 from ..engine import QueryRequest
@@ -104,7 +103,7 @@ async def sparql_request(request, server: Server):
         if not queries:
             if as_html and not explicit:
                 return await home(request)
-            return respond(service_description(str(request.url_for("sparql")), server.dataset.base),
+            return respond(service_description(str(request.url_for("sparql")), server.dataset),
                            200, "text/turtle; charset=utf-8")
         query_text = queries[0]
     if results_fmt is None and graph_fmt is None:
@@ -117,7 +116,7 @@ async def sparql_request(request, server: Server):
     except RequestRefused as e:
         return server.error(str(e), e.status, as_html, query_text)
     req = QueryRequest(query_text, results_fmt, graph_fmt, server.settings.max_rows,
-                       [v for k, v in all_params if k == "default-graph-uri"],
+                       [server.dataset_graph_name(v) for k, v in all_params if k == "default-graph-uri"],
                        [v for k, v in all_params if k == "named-graph-uri"])
     try:
         reply = await anyio.to_thread.run_sync(server.pool.run, req)
@@ -138,15 +137,22 @@ async def sparql_request(request, server: Server):
     return respond(reply.body, 200, reply.content_type, headers)
 
 
-def service_description(endpoint: str, base: str) -> bytes:
-    """A SPARQL 1.1 Service Description of this endpoint (Turtle)."""
+def service_description(endpoint: str, dataset) -> bytes:
+    """A SPARQL 1.1 Service Description of this endpoint (Turtle): the default graph is the union of the
+    named graphs, each listed with its name (the data is <BASE/dataset>)."""
+    import pyoxigraph as ox
+
     results = " ,\n        ".join(f"<http://www.w3.org/ns/formats/{f}>" for f in
                                   ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                                    "SPARQL_Results_TSV", "Turtle", "JSON-LD", "N-Triples", "RDF_XML"))
+    names = sorted({dataset.graph_iri, *(g.value for g in dataset.store.named_graphs()
+                                         if isinstance(g, ox.NamedNode))})
+    graphs = " ,\n        ".join(f"[ a sd:NamedGraph ; sd:name <{g}> ]" for g in names)
     return (f"@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n\n"
             f"[] a sd:Service ;\n    sd:endpoint <{endpoint}> ;\n"
             f"    sd:supportedLanguage sd:SPARQL11Query ;\n"
+            f"    sd:feature sd:UnionDefaultGraph ;\n"
             f"    sd:resultFormat {results} ;\n"
             f"    sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ;\n"
-            f"        sd:namedGraph [ a sd:NamedGraph ; sd:name <{ONTOLOGY_IRI}> ] ] .\n"
-            f"# Instances: {base}\n").encode()
+            f"        sd:namedGraph {graphs} ] .\n"
+            f"# Instances: {dataset.base}\n").encode()
