@@ -9,8 +9,12 @@ MAX_MESSAGE_LINE = 400
 
 
 def capped(line: str, limit: int = MAX_MESSAGE_LINE) -> str:
-    """`line`, cut to `limit` characters with a note of how long it was."""
-    return line if len(line) <= limit else f"{line[:limit]}… ({len(line):,} characters in all)"
+    """`line` cut to about `limit` characters in the middle (where an echoed value is; the head names the
+    place, the tail says what to do), with a note of how much was cut."""
+    if len(line) <= limit:
+        return line
+    head, tail = limit * 2 // 3, limit // 3
+    return f"{line[:head]} … ({len(line) - head - tail:,} characters cut) … {line[-tail:]}"
 
 
 class KgError(Exception):
