@@ -73,6 +73,8 @@ class DocumentEvaluation:
 class Evaluation:
     documents: list[DocumentEvaluation]
     skipped: list[str]  # record files whose source text is absent
+    #: (document id, document.review) of drafts reviewed with `kg review`: the reviewer's verdicts, counted
+    reviews: list[tuple[str, dict]] = field(default_factory=list)
 
     def overall(self) -> dict[str, Score]:
         total = {a: Score() for a in ASPECTS}
@@ -207,7 +209,11 @@ def evaluate(records_dir: Path = paths.RECORDS, sources_dir: Path | None = None)
         raise InputError(f"{e}; pass --sources DIR or set KG_SOURCES") from None
     corpus = load_records(records_dir)
     docs, skipped = [], []
+    reviews = [(r.document.id, r.document.review) for r in corpus.records if r.document.review]
     for record in corpus.records:
+        if record.document.review and not record.document.reviewed:
+            skipped.append(f"{record.path.name}: review in progress (its open items are not ground truth yet)")
+            continue
         path = finder.find(record.document.id)
         if path is None:
             skipped.append(f"{record.path.name}: no {record.document.id}.txt in {finder}")
@@ -217,10 +223,31 @@ def evaluate(records_dir: Path = paths.RECORDS, sources_dir: Path | None = None)
             raise SourceError(f"{path}: its sha256 differs from {record.path}'s document.sha256; the curated "
                               "spans do not belong to this text")
         docs.append(evaluate_record(record, src.text, path.read_bytes(), corpus.vocab))
-    if not docs:
+    if not docs and not reviews:
         raise InputError(f"none of the {len(corpus.records)} record files in {records_dir} has its source "
                          f"text in {sources_dir}")
-    return Evaluation(docs, skipped)
+    return Evaluation(docs, skipped, reviews)
+
+
+def review_lines(reviews: list[tuple[str, dict]]) -> list[str]:
+    """The extractor as reviewers judged it (`kg review`'s counts): per document and kind of item, precision
+    = accepted as drafted / judged, kept = (accepted + edited) / judged (judged = accepted + edited +
+    rejected), and the figures reviewers had to add."""
+    lines = [f"{len(reviews)} reviewed draft(s) (kg review): precision = accepted as drafted / judged, "
+             "kept = accepted or edited / judged",
+             f"{'document':24}{'items':12}{'drafted':>8}{'judged':>8}{'accepted':>9}{'edited':>7}{'rejected':>9}"
+             f"{'added':>6}{'precision':>11}{'kept':>7}"]
+    for doc_id, review in reviews:
+        for kind, c in review.items():
+            judged = c.get("accepted", 0) + c.get("edited", 0) + c.get("rejected", 0)
+            if not judged and not c.get("added"):
+                continue
+            precision = f"{c.get('accepted', 0) / judged:.3f}" if judged else "-"
+            kept = f"{(c.get('accepted', 0) + c.get('edited', 0)) / judged:.3f}" if judged else "-"
+            lines.append(f"{doc_id[:23]:24}{kind:12}{c.get('drafted', 0):>8}{judged:>8}{c.get('accepted', 0):>9}"
+                         f"{c.get('edited', 0):>7}{c.get('rejected', 0):>9}{c.get('added', 0):>6}"
+                         f"{precision:>11}{kept:>7}")
+    return lines
 
 
 def format_evaluation(ev: Evaluation, verbose: bool = False) -> str:
@@ -243,6 +270,8 @@ def format_evaluation(ev: Evaluation, verbose: bool = False) -> str:
         f"{a} {'met' if total[a].meets_goal() else 'NOT met'}" for a in ASPECTS))
     for s in ev.skipped:
         lines.append(f"skipped {s}")
+    if ev.reviews:
+        lines += review_lines(ev.reviews)
     if verbose:
         for d in ev.documents:
             for a in ASPECTS:

@@ -281,8 +281,11 @@
           $("banner-text").textContent = data.error;
           $("banner").hidden = false;
         }
-        if (where && state.view && itemByKey(where)) state.current = where;
-        renderSide();
+        if (where === state.current) renderProblems();  // the form keeps what the reviewer typed
+        else {
+          if (where && state.view && itemByKey(where)) state.current = where;
+          renderSide();
+        }
         status(code === 409 ? "冲突：没有保存" : "没有保存：有错误", "error");
       }
     } catch (e) {
