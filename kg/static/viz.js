@@ -43,8 +43,14 @@
   });
   function jurisName(iri) { var j = index[iri]; return j === undefined ? iri.split("/").pop() : N[j].label_zh; }
   function clsName(key) { var c = CLS[key]; return c ? c.zh : key; }
-  function linked(i, rel) { return out[i].filter(function (l) { return l.rel === rel; }).map(function (l) { return l.node; }); }
-  function linkedIn(i, rel) { return inc[i].filter(function (l) { return l.rel === rel; }).map(function (l) { return l.node; }); }
+  var outBy = [], incBy = [], NONE = [];
+  for (var b0 = 0; b0 < n; b0++) { outBy.push({}); incBy.push({}); }
+  DATA.edges.forEach(function (e) {
+    (outBy[e[0]][e[2]] = outBy[e[0]][e[2]] || []).push(e[1]);
+    (incBy[e[1]][e[2]] = incBy[e[1]][e[2]] || []).push(e[0]);
+  });
+  function linked(i, rel) { return outBy[i][rel] || NONE; }
+  function linkedIn(i, rel) { return incBy[i][rel] || NONE; }
 
   var state = {
     stable: false, startMs: startMs, readyMs: null, view: "year", year: "", district: "", juris: "", level: "",
@@ -142,7 +148,7 @@
       return d.concat(linked(i, "underGoal"), view === "goal" ? [] : linked(i, "year"));
     }
     if (c === "Goal") {
-      var up = linked(i, "subGoalOf");
+      var up = linked(i, "subGoalOf").slice();
       if (view === "year") up = up.concat(linked(i, "year"));
       if (view === "jurisdiction") values(a.jurisdictions).forEach(function (j) { if (index[j] !== undefined) up.push(index[j]); });
       return up;
@@ -158,11 +164,17 @@
     var raw = new Int32Array(n).fill(-1);
     for (i = 0; i < n; i++) if (visible[i]) {
       // the first candidate that is shown, else the first shown one up the chain (a hidden measure's goal)
-      var cands = candidates(i, view), p = firstVisible(cands), hops = 0, walk = cands;
-      while (p < 0 && walk.length && hops++ < 6) {
-        var next = [];
-        walk.forEach(function (w) { next = next.concat(candidates(w, view)); });
-        p = firstVisible(next); walk = next;
+      var cands = candidates(i, view), p = firstVisible(cands);
+      if (p < 0 && cands.length) {  // breadth first up the candidates, a few dozen nodes at most
+        var queue = cands.slice(), seen = {}, qi = 0;
+        seen[i] = 1;
+        while (qi < queue.length && qi < 64) {
+          var w = queue[qi++];
+          if (seen[w]) continue;
+          seen[w] = 1;
+          if (visible[w]) { p = w; break; }
+          candidates(w, view).forEach(function (c) { if (!seen[c]) queue.push(c); });
+        }
       }
       raw[i] = p;
     }
@@ -642,15 +654,45 @@
   });
   $("kg-view").addEventListener("change", function () { state.view = $("kg-view").value; applyFilters(true); });
 
-  // every option says how many nodes choosing it would show, the other filters staying as they are
+  // every option says how many nodes choosing it would show, the other filters staying as they are: one pass
+  // per filter for all its options (scopeKeep's rule, unrolled: a node is kept for value v when it matches v
+  // and the other filters, or when it is a place/year without a value linked to a node that does)
+  function countsFor(key, attr) {
+    var base = scopeSet(), tests = testsOf(state, key), counts = {}, primaryValues = new Array(n), i, t;
+    var okO = new Uint8Array(n), fullO = new Uint8Array(n);
+    for (i = 0; i < n; i++) {
+      if (base && !base[i]) continue;
+      var ok = true, full = true, sv = scopeValues[i];
+      for (t = 0; t < tests.length && ok; t++) {
+        var vs = sv[tests[t][0]];
+        if (!vs.length) { full = false; ok = !!CONTEXT[N[i]["class"]]; } else if (vs.indexOf(tests[t][1]) < 0) ok = false;
+      }
+      okO[i] = ok; fullO[i] = full;
+      if (ok && full && sv[attr].length) primaryValues[i] = sv[attr];
+    }
+    for (i = 0; i < n; i++) {
+      if (!okO[i] || state.hiddenClasses[N[i]["class"]]) continue;
+      var own = scopeValues[i][attr];
+      if (primaryValues[i]) { own.forEach(function (v) { counts[v] = (counts[v] || 0) + 1; }); continue; }
+      if (!own.length && !CONTEXT[N[i]["class"]]) continue;
+      var seen = {};
+      [out[i], inc[i]].forEach(function (links) {
+        links.forEach(function (l) {
+          var pv = primaryValues[l.node];
+          if (pv) pv.forEach(function (v) { if (!own.length || own.indexOf(v) >= 0) seen[v] = 1; });
+        });
+      });
+      Object.keys(seen).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+    }
+    return counts;
+  }
   function updateCounts() {
-    Object.keys(sel).forEach(function (key) {
-      var opts = sel[key].options;
+    FILTERS.forEach(function (f) {
+      var key = f[0], opts = sel[key].options, counts = countsFor(key, f[1]);
+      var st = Object.assign({}, state); st[key] = "";
       for (var o = 0; o < opts.length; o++) {
-        var st = Object.assign({}, state);
-        st[key] = opts[o].value;
-        var c = count(keepFor(st, null, false)), base = opts[o].value ? optionLists[key][o - 1][1] : "全部";
-        opts[o].textContent = base + " (" + c + ")";
+        var v = opts[o].value, c = v ? counts[v] || 0 : count(keepFor(st, null, false));
+        opts[o].textContent = (v ? optionLists[key][o - 1][1] : "全部") + " (" + c + ")";
       }
     });
     var all = keepFor(state, null, true), byClass = {};
@@ -706,8 +748,8 @@
     computeLayout();
     // the counts of every option cost one filter pass each: after the graph is drawn
     state.countsReady = false;
-    clearTimeout(countsTimer);
-    countsTimer = setTimeout(function () { updateCounts(); state.countsReady = true; }, 0);
+    cancelAnimationFrame(countsTimer);
+    countsTimer = requestAnimationFrame(function () { setTimeout(function () { updateCounts(); state.countsReady = true; }, 0); });
     emptyState(nv);
     var extra = state.matches.length ? " · " + matchSummary() : "";
     setStatus(baseStatus() + extra);
