@@ -3,7 +3,7 @@
 For each size: generate an RDF graph shaped like the real one (years → goal trees → measures → statements,
 districts, facilities), render it with `kg.viz.render_html`, open the file in headless Chromium with every
 non-file request blocked, and time (with the page's own clock): navigation start → first frame drawn; a click
-on a filter (year, a legend class, the layout view) → the next frame on the screen; a zoom-to-node and a
+on a filter (year, a legend class, the layout view) → the next frame drawn; a zoom-to-node and a
 zoom-to-fit animation → its last frame. Prints a table with ratios against the smallest size, and the load.
 
     python benchmarks/viz_bench.py                         # 500 2000 5000, best of 2 runs each

@@ -911,7 +911,7 @@
   function openSheet(open) {
     side.classList.toggle("kg-open", open);
     sheet.setAttribute("aria-expanded", open ? "true" : "false");
-    requestAnimationFrame(function () { resize(); requestDraw(); });
+    resize(); requestDraw();  // now, so that a view move computed next uses the new size
   }
   sheet.addEventListener("click", function () { openSheet(!side.classList.contains("kg-open")); });
   var menu = $("kg-menu");
