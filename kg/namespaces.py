@@ -58,6 +58,11 @@ class SY(DefinedNamespace):
     reviewed: URIRef
     note: URIRef
     divisionKind: URIRef
+    Country: URIRef
+    Province: URIRef
+    divisionCode: URIRef
+    GBT2260Code: URIRef
+    issuedBy: URIRef
 
 
 OA = Namespace("http://www.w3.org/ns/oa#")

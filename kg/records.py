@@ -110,11 +110,12 @@ class Document:
     title_en: str | None
     date: str
     publisher: str
-    city: str
+    city: str | None  # a gazetteer key (data/gazetteer/<city>.yaml), when the record names one
     year: int
     reviewed: bool
     #: `kg review`'s counts per kind of item ({"statements": {"drafted": 54, "accepted": 40, …}, …}), or None
     review: dict | None = field(default=None, compare=False, hash=False)
+    jurisdiction: str | None = None  # GB/T 2260 code of the issuing government (kg.divisions), when known
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ class Corpus:
 
 
 TOP_KEYS = {"document", "goals", "measures", "facilities", "district_mentions"}
-DOC_KEYS = {"id", "slug", "sha256", "chars", "title", "date", "publisher", "city", "year", "reviewed", "review"}
+DOC_KEYS = {"id", "slug", "sha256", "chars", "title", "date", "publisher", "city", "jurisdiction", "year",
+            "reviewed", "review"}
 #: document.review: the counts `kg review` keeps per kind of item (docs/review.md)
 REVIEW_SECTIONS = ("goals", "measures", "statements", "facilities", "district_mentions")
 REVIEW_COUNTS = ("drafted", "accepted", "edited", "rejected", "added")
@@ -255,10 +257,12 @@ class _Checker:
             return None
         return Span(start, end)
 
-    def district(self, name: Any, city: str, line: int, where: str) -> str | None:
-        gaz = self.vocab.gazetteers.get(city)
+    def district(self, name: Any, doc: Document, line: int, where: str) -> str | None:
+        """The IRI key of a division named in a record: from the document's gazetteer file, else from the
+        divisions table (valid in the document's year, ambiguity resolved by the issuing jurisdiction)."""
+        gaz = self.vocab.gazetteers.get(doc.city) if doc.city else None
         if gaz is None:
-            return None  # reported once at document level
+            return _division_key(self, name, doc, line, where)
         if not isinstance(name, str) or gaz.lookup(name) is None:
             self.problem(line, where, f"unknown district {name!r}; known: {gaz.known()}")
             return None
@@ -367,7 +371,7 @@ def parse_record(path: Path, data: Any, vocab: Vocab) -> Record:
     for i, m in enumerate(_as_list(data.get("district_mentions"))):
         where = f"district_mentions[{i}]"
         if c.mapping(m, where, MENTION_KEYS, ("district", "span"), _line(data, "district_mentions")):
-            key = c.district(m["district"], doc.city, _line(m, "district"), f"{where}.district")
+            key = c.district(m["district"], doc, _line(m, "district"), f"{where}.district")
             span = c.span(m, where, doc.chars)
             if key and span:
                 mentions.append(DistrictMention(key, span, _line(m)))
@@ -392,9 +396,11 @@ def parse_record(path: Path, data: Any, vocab: Vocab) -> Record:
 
 def _parse_document(c: _Checker, node: Any, path: Path) -> Document | None:
     where = "document"
-    if not c.mapping(node, where, DOC_KEYS, ("id", "slug", "sha256", "title", "date", "publisher", "city",
-                                              "year"), 1):
+    if not c.mapping(node, where, DOC_KEYS, ("id", "slug", "sha256", "title", "date", "publisher", "year"), 1):
         return None
+    if node.get("city") is None and node.get("jurisdiction") is None:
+        c.problem(_line(node), f"{where}.jurisdiction", "required field is missing: the issuing government's "
+                  "GB/T 2260 code or name (e.g. \"210200\" or 大连市; \"100000\" for the State Council)")
     doc_id = c.ident(node, "id", where, DOC_ID_RE)
     slug = c.ident(node, "slug", where)
     sha = c.text(node, "sha256", where)
@@ -421,6 +427,7 @@ def _parse_document(c: _Checker, node: Any, path: Path) -> Document | None:
         c.problem(_line(node, "city"), f"{where}.city",
                   f"no gazetteer data/gazetteer/{city}.yaml; known cities: {', '.join(c.vocab.gazetteers)}")
     year = c.integer(node, "year", where, 1949, 2100)
+    jurisdiction = _jurisdiction(c, node, where, city, year)
     chars = c.integer(node, "chars", where, 1, 10**9)
     reviewed = node.get("reviewed", False)
     if not isinstance(reviewed, bool):
@@ -431,7 +438,7 @@ def _parse_document(c: _Checker, node: Any, path: Path) -> Document | None:
     if c.problems:
         return None
     return Document(doc_id, slug, sha, chars, str(title["zh"]), title.get("en"), date,
-                    c.text(node, "publisher", where), city, year, bool(reviewed), review)
+                    c.text(node, "publisher", where), city, year, bool(reviewed), review, jurisdiction)
 
 
 def _parse_review(c: _Checker, node: dict) -> dict | None:
@@ -455,6 +462,47 @@ def _parse_review(c: _Checker, node: dict) -> dict | None:
                 c.problem(_line(review, section), f"document.review.{section}.{key}",
                           f"expected a whole number >= 0, got {n!r}")
     return {str(k): dict(v) for k, v in review.items()}
+
+
+def _jurisdiction(c: _Checker, node: dict, where: str, city: str | None, year: int | None) -> str | None:
+    """The GB/T 2260 code of the issuing government: `jurisdiction:` (a code or a zh name), else the city of
+    the document's gazetteer file when the divisions table knows it (沈阳市 → 210100); None for made-up
+    cities (kg synth)."""
+    from .divisions import Ambiguous, divisions
+
+    table = divisions()
+    value = node.get("jurisdiction")
+    if value is None:
+        gaz = c.vocab.gazetteers.get(city) if city else None
+        if gaz is None:
+            return None
+        d = table.of_gazetteer(gaz.city.key, gaz.city.zh)
+        return d.code if d else None
+    try:
+        return table.find(str(value), year).code
+    except Ambiguous as e:
+        c.problem(_line(node, "jurisdiction"), f"{where}.jurisdiction",
+                  f"{value!r} is ambiguous: write one code ({', '.join(d.code + ' ' + d.zh for d in e.candidates)})")
+    except LookupError as e:
+        c.problem(_line(node, "jurisdiction"), f"{where}.jurisdiction", str(e))
+    return None
+
+
+def _division_key(c: _Checker, name: Any, doc: Document, line: int, where: str) -> str | None:
+    from .divisions import Ambiguous, divisions
+
+    if doc.jurisdiction is None:
+        return None  # reported once at document level
+    table = divisions()
+    issuer = table.get(doc.jurisdiction, doc.year)
+    try:
+        return table.resolve(str(name), doc.year, within=issuer).key
+    except Ambiguous as e:
+        c.problem(line, where, f"{name!r} is ambiguous in {issuer.zh}: write the full name of one of "
+                  + ", ".join(f"{d.zh} ({table.parent(d).zh if table.parent(d) else ''})" for d in e.candidates))
+    except KeyError:
+        c.problem(line, where, f"unknown division {name!r}; nearest: {', '.join(table.nearest(str(name)))}")
+    return None
 
 
 def _parse_goals(c: _Checker, nodes: Any, doc: Document) -> list[Goal]:
@@ -506,7 +554,7 @@ def _parse_facilities(c: _Checker, nodes: Any, doc: Document) -> list[Facility]:
                       "add it to data/vocab/facility-types.yaml")
         district = None
         if f.get("district") is not None:
-            district = c.district(f["district"], doc.city, _line(f, "district"), f"{where}.district")
+            district = c.district(f["district"], doc, _line(f, "district"), f"{where}.district")
         span = c.span(f, where, doc.chars)
         if fid and label and span and ftype in c.vocab.facility_types:
             out.append(Facility(fid, label, c.text(f, "label_en", where, required=False), ftype, district,
@@ -531,7 +579,7 @@ def _parse_measures(c: _Checker, nodes: Any, doc: Document, goal_ids: set[str]) 
                       "add it to data/vocab/categories.yaml")
         districts = []
         for name in _as_list(m.get("districts")):
-            key = c.district(name, doc.city, _line(m, "districts"), f"{where}.districts")
+            key = c.district(name, doc, _line(m, "districts"), f"{where}.districts")
             if key and key not in districts:
                 districts.append(key)
         facilities = _as_list(m.get("facilities"))
