@@ -154,20 +154,21 @@ class Pinyin:
         from pypinyin import Style, lazy_pinyin
 
         self._lazy, self._style = lazy_pinyin, Style.NORMAL
-        # place names read 长 as cháng (长春, 长海, 长宁) and 朝 as cháo (朝阳), unlike pypinyin's defaults
-        from pypinyin import load_single_dict
 
-        load_single_dict({ord("长"): "cháng,zhǎng", ord("朝"): "cháo,zhāo"})
-        self._fixed = {"陕西": "shaanxi"}  # the official romanisation, which tells it from 山西 (shanxi)
+    #: readings of place names that differ from pypinyin's everyday ones: 长 in 长春/长海/长宁, 朝 in 朝阳
+    PLACE_READINGS = {"长": "chang", "朝": "chao"}
+    #: official romanisations that differ from the pinyin: 陕西 is Shaanxi, which tells it from 山西 (Shanxi)
+    FIXED = {"陕西": "shaanxi", "陕西省": "shaanxi"}
 
-    def fixed(self, zh: str) -> str | None:
-        return next((v for k, v in self._fixed.items() if zh.startswith(k)), None)
-
-    def __call__(self, zh: str) -> str:
-        fixed = self.fixed(zh)
-        if fixed and zh in ("陕西", "陕西省"):
-            return fixed
-        return "".join(self._lazy(zh, style=self._style, errors="ignore")).replace("ü", "v")
+    def __call__(self, zh: str, ascii: bool = True) -> str:
+        """Pinyin without tones: ASCII for keys (ü as v: lvshunkou), with ü for labels (Lüshunkou)."""
+        if zh in self.FIXED:
+            return self.FIXED[zh]
+        syllables = self._lazy(zh, style=self._style, errors="ignore", v_to_u=not ascii)
+        if len(syllables) == len(zh):
+            syllables = [self.PLACE_READINGS.get(ch, s) for ch, s in zip(zh, syllables)]
+        text = "".join(syllables)
+        return text.replace("ü", "v") if ascii else text
 
 
 def _short_forms(zh: str, alias: str | None, level: str) -> tuple[str, ...]:
@@ -236,7 +237,7 @@ def generate(jionlp_root: Path, gb_root: Path, *, previous: Divisions | None,
         for final, (_, code, zh, alias, parent) in claim(wanted):
             keys_by_code[code] = final
             path = path_of(code, zh, level)
-            en = legacy[path][1] if path in legacy else _english(py(_stem(zh, _SUFFIXES[level])), level,
+            en = legacy[path][1] if path in legacy else _english(py(_stem(zh, _SUFFIXES[level]), ascii=False), level,
                                                                    _kind(level, zh))
             years = names_by_code.get(code, {}).get(zh)
             rows[(code, zh)] = Row(code, final, zh, _short_forms(zh, alias, level), en, level, _kind(level, zh),
@@ -278,7 +279,7 @@ def generate(jionlp_root: Path, gb_root: Path, *, previous: Divisions | None,
             key = kept.get((code, zh)) or (base if base not in used else f"{base}-{code}")  # kept first
             used.add(key)
             rows[(code, zh)] = Row(code, key, zh, _short_forms(zh, None, level),
-                                   _english(py(stem), level, _kind(level, zh)), level, _kind(level, zh), parent,
+                                   _english(py(stem, ascii=False), level, _kind(level, zh)), level, _kind(level, zh), parent,
                                    min(years) if min(years) > HISTORY_FROM else None, end, successor)
     # a current name is dated only when something came before it (a predecessor, or another name of its code)
     preceded = {r.successor for r in rows.values() if r.successor} | {r.code for r in rows.values() if r.end}

@@ -495,8 +495,11 @@ def _division_key(c: _Checker, name: Any, doc: Document, line: int, where: str) 
         return None  # reported once at document level
     table = divisions()
     issuer = table.get(doc.jurisdiction, doc.year)
+    name = str(name).strip()
+    if name.isdigit() and table.get(name, doc.year) is not None:
+        return table.get(name, doc.year).key  # a code, where a name would be ambiguous
     try:
-        return table.resolve(str(name), doc.year, within=issuer).key
+        return table.resolve(name, doc.year, within=issuer).key
     except Ambiguous as e:
         c.problem(line, where, f"{name!r} is ambiguous in {issuer.zh}: write the full name of one of "
                   + ", ".join(f"{d.zh} ({table.parent(d).zh if table.parent(d) else ''})" for d in e.candidates))

@@ -49,6 +49,7 @@ class Division:
     en: str
     kind: str  # city | district | county-level-city | county
     short: tuple[str, ...]
+    code: str | None = None  # GB/T 2260 code, for divisions from the divisions table
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class Gazetteer:
     city: Division
     divisions: tuple[Division, ...]
     by_name: dict[str, Division] = field(hash=False, compare=False)
+    #: short forms that count only when written as a place (those of divisions two levels below the issuer)
+    contextual: frozenset[str] = frozenset()
 
     def lookup(self, name: str) -> Division | None:
         """A division by zh name, short form or key (和平区, 和平, heping)."""

@@ -146,3 +146,95 @@ def test_shenyang_iris_stay(seed_graph):
     assert (URIRef(D + "liaozhong"), SKOS.altLabel, Literal("辽中县", lang="zh")) in g
     assert g.value(shenyang, GEO.sfWithin) == URIRef(D + "liaoning")
     assert bool(g.query("ASK { ?d a sy:District ; sy:inCity ?c ; geo:sfWithin ?c }", initNs=PREFIXES).askAnswer)
+
+
+# --- the extractor: any city's report, drafted without --city or a gazetteer file --------------------------
+
+# A short report of another city, written for this test (not taken from any source).
+CHANGCHUN = """2025年长春市政府工作报告（要点）
+
+我代表市人民政府报告工作，请予审议。
+
+一、重点任务
+
+（一）城市更新。南关区、朝阳区改造老旧小区85个；绿园区新建城市绿道12公里。
+
+（二）乡村振兴。九台、双阳两区新建高标准农田3万亩；农安县推广保护性耕作2000公顷。
+
+（三）民生服务。宽城区新建养老服务站6个，全市新增就业岗位9万个。
+
+长春市人民政府
+"""
+
+
+def _draft(text: str, **options):
+    from kg.extract import extract_text
+
+    return extract_text(text, doc_id="t", **options)
+
+
+def test_another_citys_report_drafts_with_its_districts_and_builds(tmp_path):
+    from kg.extract.draft import to_yaml
+
+    d = _draft(CHANGCHUN)
+    assert d.document.jurisdiction == "220100" and d.document.year == 2025
+    named = {name for m in d.measures for name in m.districts} | {name for name, _ in d.district_mentions}
+    # 朝阳区 is Changchun's (the issuer's), 九台 and 双阳 are short forms
+    assert named == {"南关区", "朝阳区", "绿园区", "九台区", "双阳区", "农安县", "宽城区"}
+    assert {k for k, _ in d.district_refs} >= {"changchun-chaoyang", "changchun-jiutai", "changchun-nongan"}
+    found = {(s.as_written, s.unit) for s in d.statements()}
+    assert {("3万亩", "mu"), ("2000公顷", "hectare"), ("85个", "ge")} <= found
+    assert not any("九" in w for w, _ in found)  # 九台 is a place, not a number
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "t.yaml").write_bytes(to_yaml(d))
+    shutil.copytree(paths.GAZETTEERS, tmp_path / "gazetteer")
+    g = build_graph(load_records(records, jobs=1))
+    assert validate_graph(g) == []
+    changchun = URIRef(D + "changchun")
+    assert g.value(URIRef(DEFAULT_BASE + "doc/t"), SY.issuedBy) == changchun
+    assert g.value(URIRef(D + "changchun-chaoyang"), GEO.sfWithin) == changchun
+    assert (URIRef(D + "changchun-nongan"), RDFS.label, Literal("Nongan County", lang="en")) in g
+
+
+def test_renamed_division_drafts_as_the_one_valid_in_the_year():
+    text = "沈阳市政府工作报告\n\n一、重点工作\n\n辽中县新建乡村道路30公里，浑南新建公园2座。\n"
+    old = _draft(text, year=2015)
+    new = _draft(text, year=2023)
+    assert {k for k, _ in old.district_refs} == {"shenyang-liaozhongxian"}  # 浑南区 came in 2016
+    assert {k for k, _ in new.district_refs} == {"liaozhong", "hunnan"}
+
+
+def test_a_report_naming_no_place_still_drafts(runner, tmp_path):
+    from kg.cli import cli
+
+    path = tmp_path / "t.txt"
+    path.write_text("今年要做好三件事。\n\n一、新建学校5所。\n\n二、改造道路10公里。\n", "utf-8")
+    r = runner.invoke(cli, ["extract", str(path), "--year", "2024", "-o", str(tmp_path / "t.yaml")])
+    assert r.exit_code == 0, r.output
+    assert "jurisdiction unknown" in r.output
+    assert "jurisdiction: null" in (tmp_path / "t.yaml").read_text("utf-8")
+
+
+def test_city_option_takes_any_division_and_names_the_nearest(runner, tmp_path):
+    from kg.cli import cli
+
+    path = tmp_path / "t.txt"
+    path.write_text(CHANGCHUN, "utf-8")
+    r = runner.invoke(cli, ["extract", str(path), "--city", "大莲"])
+    assert r.exit_code == 2 and "nearest: 大连市" in r.output and r.output.count("\n") == 1
+    r = runner.invoke(cli, ["extract", str(path), "--city", "朝阳"])
+    assert r.exit_code == 2 and "220104" in r.output and "110105" in r.output
+    r = runner.invoke(cli, ["extract", str(path), "--city", "110105"])
+    assert r.exit_code == 0 and 'jurisdiction: "110105"' in r.output
+
+
+def test_issuer_of_the_real_reports(sources_dir):
+    from kg.divisions import divisions as table_of
+    from kg.extract.places import detect_jurisdiction
+
+    for f in sorted(sources_dir.glob("*.txt")):
+        assert detect_jurisdiction(f.read_text("utf-8"), None, table_of()).division.code == "210100", f
+    national = paths.ROOT.parent / "shared" / "corpus" / "national"
+    for f in sorted(national.glob("*.txt")):
+        assert detect_jurisdiction(f.read_text("utf-8"), None, table_of()).division.code == NATION_CODE, f

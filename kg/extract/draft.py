@@ -13,12 +13,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..divisions import divisions
 from ..errors import InputError
-from ..vocab import Gazetteer, Vocab, load_vocab
+from ..vocab import Division, Gazetteer, Vocab, load_vocab
 from . import tables as T
-from .classify import OTHER, Categorizer, city_scores, detect_date, detect_publisher, detect_year
+from .classify import OTHER, Categorizer, detect_date, detect_publisher, detect_year
 from .numbers import Quantity, Skipped, find_quantities, format_value
-from .places import DistrictMatcher, FacilityFinder, place_context
+from .places import (DistrictMatcher, FacilityFinder, detect_jurisdiction, find_division, gazetteer_for,
+                     place_context, written_names)
 from .structure import MAX_SPAN, Heading, Outline, clean_label, parse_outline
 
 DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -87,8 +89,11 @@ class DraftDocument:
     title_en: str
     date: str
     publisher: str
-    city: str
+    city: str | None  # a data/gazetteer/ file's key, for a made-up city (kg synth)
     year: int
+    jurisdiction: str | None = None  # GB/T 2260 code of the issuer; None when unknown
+    jurisdiction_zh: str | None = None
+    found: str = ""  # how the issuer was found
 
 
 @dataclass
@@ -122,25 +127,48 @@ def slug_of(doc_id: str) -> str:
     return slug or "doc-" + hashlib.sha256(doc_id.encode()).hexdigest()[:12]
 
 
-def resolve_city(vocab: Vocab, city: str | None, gazetteer: Gazetteer | None, text: str) -> tuple[str, Gazetteer]:
-    """The gazetteer to use: an explicit file, a city named by key or zh name, or the best match in text."""
+@dataclass(frozen=True)
+class Issuer:
+    """Where a draft's divisions come from: its gazetteer (from the divisions table, or a gazetteer file for a
+    made-up city), the issuing jurisdiction's code (None when unknown or made up), and how it was found."""
+
+    city: str | None  # the key of a data/gazetteer/ file, for records that name one (city: shenyang)
+    code: str | None
+    gazetteer: Gazetteer
+    how: str
+
+
+_NOWHERE = Gazetteer(Division("", "", "", "", ()), (), {})
+
+
+def resolve_city(vocab: Vocab, city: str | None, gazetteer: Gazetteer | None, text: str,
+                 year: int | None = None) -> Issuer:
+    """The issuing jurisdiction: an explicit gazetteer file, `--city` (any division's name, short form, code or
+    key), or the one the text names (places.detect_jurisdiction); unknown when the text names no place."""
+    table = divisions()
     if gazetteer is not None:
-        return gazetteer.city.key, gazetteer
+        known = table.of_gazetteer(gazetteer.city.key, gazetteer.city.zh)
+        return Issuer(gazetteer.city.key, known.code if known else None, gazetteer, "--gazetteer")
     if city:
         wanted = city.strip()
-        for key, gaz in vocab.gazetteers.items():
-            if wanted.lower() == key or wanted in (gaz.city.zh, *gaz.city.short):
-                return key, gaz
-        known = ", ".join(f"{k} ({g.city.zh})" for k, g in vocab.gazetteers.items()) or "none"
-        raise InputError(f"unknown city {city!r}: no data/gazetteer/<city>.yaml names it (known: {known}); "
-                         "pass --gazetteer FILE with the city's divisions")
-    scores = city_scores(text, vocab.gazetteers)
-    best = max(scores.values(), default=0)
-    if best == 0:
-        raise InputError("cannot tell which city the text is about: pass --city NAME (e.g. --city 沈阳) "
-                         "or --gazetteer FILE")
-    key = min(k for k, v in scores.items() if v == best)
-    return key, vocab.gazetteers[key]
+        for key, gaz in vocab.gazetteers.items():  # made-up cities of kg synth, by key or name
+            if (wanted.lower() == key or wanted in (gaz.city.zh, *gaz.city.short)) \
+                    and not table.of_gazetteer(key, gaz.city.zh):
+                return Issuer(key, None, gaz, "--city")
+        try:
+            found = find_division(table, wanted, year)
+        except LookupError as e:
+            raise InputError(f"--city {city}: {e.args[0]}") from None
+        return _issuer(vocab, table, found, year, "--city")
+    detected = detect_jurisdiction(text, year, table)
+    if detected.division is None:
+        return Issuer(None, None, _NOWHERE, detected.how)
+    return _issuer(vocab, table, detected.division, year, detected.how)
+
+
+def _issuer(vocab: Vocab, table, found, year: int | None, how: str) -> Issuer:
+    gaz_key = next((k for k, g in vocab.gazetteers.items() if table.of_gazetteer(k, g.city.zh) is found), None)
+    return Issuer(gaz_key, found.code, gazetteer_for(table, found, year), how)
 
 
 # ------------------------------------------------------------------------------------------ assembly
@@ -213,7 +241,6 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
     if not DOC_ID_RE.match(doc_id or ""):
         raise InputError(f"document id {doc_id!r} is not valid: use letters, digits, '_', '.', '-' "
                          "(it names the record file and the source text); pass --doc-id ID")
-    city_key, gaz = resolve_city(vocab, city, gazetteer, text)
     outline = parse_outline(text)
     heading_labels = [h.label for h in outline.headings]
     if year is None:
@@ -222,6 +249,8 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
             raise InputError(f"cannot tell the plan year of {source_name or doc_id}: pass --year YYYY")
     if not 1949 <= year <= 2100:
         raise InputError(f"year {year} is outside 1949–2100")
+    issuer = resolve_city(vocab, city, gazetteer, text, year)
+    gaz = issuer.gazetteer
     data = text.encode("utf-8") if data is None else data
     if date is not None and not _DATE_RE.match(date):
         raise InputError(f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
@@ -231,7 +260,9 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
     districts = DistrictMatcher(gaz)
     raw_districts = districts.find(text)
     fac_hits = FacilityFinder(vocab).find(text, [(d.start, d.end) for d in raw_districts])
-    quantities, skipped = find_quantities(text, table, [(f.start, f.end) for f in fac_hits])
+    # place names are not read as numbers (九台区, 六合区, 三明市)
+    quantities, skipped = find_quantities(text, table, [(f.start, f.end) for f in fac_hits]
+                                          + [(d.start, d.end) for d in raw_districts])
     regions = _Regions(outline)
 
     # goals --------------------------------------------------------------------------------------
@@ -418,7 +449,7 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
     # districts ------------------------------------------------------------------------------------
     mentions: list[tuple[str, tuple[int, int]]] = []
     refs: list[tuple[str, tuple[int, int]]] = []
-    zh_of = {d.key: d.zh for d in gaz.divisions}
+    zh_of = written_names(gaz)
     for hit in raw_districts:
         if hit.ambiguous and not place_context(text, hit, fac_starts):
             continue
@@ -432,7 +463,9 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
         title_zh=clean_label(title) if title else (heading_labels[0] if heading_labels else
                                                      clean_label(text.strip().split("\n", 1)[0]) or doc_id),
         title_en=f"Draft records of {source_name or doc_id} (kg extract)", date=date or detect_date(text, year),
-        publisher=publisher or detect_publisher(text) or "unknown", city=city_key, year=year)
+        publisher=publisher or detect_publisher(text) or "unknown", city=issuer.city, year=year,
+        jurisdiction=issuer.code, jurisdiction_zh=divisions().get(issuer.code, year).zh if issuer.code else None,
+        found=issuer.how)
     goals.sort(key=lambda g: (g.id != "g0",))  # the synthetic root goal, if any, first
     return Draft(doc, goals, measures, list(facilities.values()), mentions, refs, skipped, source_name)
 
@@ -528,7 +561,7 @@ def to_yaml(draft: Draft) -> bytes:
         f"    en: {_q(d.title_en)}",
         f"  date: {_q(d.date)}",
         f"  publisher: {_q(d.publisher)}",
-        f"  city: {_q(d.city)}",
+        _jurisdiction_line(d),
         f"  year: {d.year}",
         "  reviewed: false",
         "",
@@ -577,10 +610,27 @@ def to_yaml(draft: Draft) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
+def _jurisdiction_line(d: DraftDocument) -> str:
+    if d.jurisdiction:
+        return f"  jurisdiction: {_q(d.jurisdiction)}  # {d.jurisdiction_zh}: {d.found}"
+    if d.city:
+        return f"  city: {_q(d.city)}"
+    return "  jurisdiction: null  # unknown: write the issuing government's code or name (e.g. 大连市)"
+
+
+def jurisdiction_summary(d: DraftDocument) -> str:
+    """One line saying whose report it is, or that nobody could tell."""
+    if d.jurisdiction:
+        return f"jurisdiction: {d.jurisdiction_zh} ({d.jurisdiction}), {d.found}"
+    if d.city:
+        return f"jurisdiction: {d.city} (gazetteer file)"
+    return (f"jurisdiction unknown ({d.found}): set document.jurisdiction in the draft, or pass --city NAME")
+
+
 def summary(draft: Draft) -> str:
     """One line of counts, and what a reviewer should look at first."""
     c = draft.counts()
-    text = (f"{c['goals']} goals, {c['measures']} measures, {c['statements']} statements, "
+    text = (jurisdiction_summary(draft.document) + "\n" + f"{c['goals']} goals, {c['measures']} measures, {c['statements']} statements, "
             f"{c['facilities']} facilities, {c['districts']} district names; every item reviewed: false")
     if c["uncategorised"]:
         text += f"\n{c['uncategorised']} measure(s) have category `other` (no keyword matched): review them"

@@ -28,6 +28,7 @@ from ..records import Record, load_records
 from ..sources import SourceFinder, read_source
 from ..vocab import Vocab
 from .draft import Draft, extract_text
+from .places import record_gazetteer
 from .structure import sentence_bounds
 
 #: The goals the issue sets for the seed texts.
@@ -119,7 +120,7 @@ def score_statements(record: Record, draft: Draft, text: str) -> Score:
 
 
 def score_districts(record: Record, draft: Draft, text: str, vocab: Vocab) -> tuple[Score, list[str]]:
-    gaz = vocab.gazetteers[record.document.city]
+    gaz = record_gazetteer(record, vocab)
     bounds = sentence_bounds(text)
 
     def sentence(pos: int) -> int:
@@ -131,7 +132,9 @@ def score_districts(record: Record, draft: Draft, text: str, vocab: Vocab) -> tu
         return text[start:end]
 
     def written(key: str, i: int) -> bool:
-        d = next(x for x in gaz.divisions if x.key == key)
+        d = next((x for x in gaz.divisions if x.key == key), None)
+        if d is None:
+            return False  # a division outside the issuer's (or a former one): not something drafts look for
         s = sentence_text(i)
         return any(n and n in s for n in (d.zh, *d.short))
 
@@ -190,7 +193,8 @@ def score_facilities(record: Record, draft: Draft, text: str) -> Score:
 
 def evaluate_record(record: Record, text: str, data: bytes, vocab: Vocab) -> DocumentEvaluation:
     doc = record.document
-    draft = extract_text(text, doc_id=doc.id, year=doc.year, city=doc.city, vocab=vocab, data=data,
+    draft = extract_text(text, doc_id=doc.id, year=doc.year, city=doc.jurisdiction or doc.city, vocab=vocab,
+                         data=data,
                          source_name=f"{doc.id}.txt")
     districts, not_in_text = score_districts(record, draft, text, vocab)
     scores = {"statements": score_statements(record, draft, text), "districts": districts,

@@ -1,8 +1,14 @@
-"""Districts (from a gazetteer) and facilities (by suffix pattern and lexicon) named in a text.
+"""The issuing jurisdiction, the divisions and the facilities named in a text.
 
-Districts: every division's zh name and short forms from data/gazetteer/<city>.yaml (or any gazetteer file of
-the same shape), longest first; short forms that are also ordinary words (和平, 大东 …) count only when
-written as a place.
+Jurisdiction: China's divisions (kg.divisions) named as a government (大连市人民政府, 沈阳市第十七届人民代表大会,
+…政府工作报告) or, failing that, the division most named with the divisions within it, at the level the text
+speaks of itself (全市, 全区, 全县, 全省); "代表国务院" is the nation. An ambiguous name (朝阳区) goes to the
+division whose surroundings the text names.
+
+Districts: every division within the issuer (valid in the report's year) by zh name, and by short form down to
+two levels below it (沙河口, 旅顺口), longest first; short forms that are also ordinary words (和平, 大东 …)
+count only when written as a place. A gazetteer file (data/gazetteer/, --gazetteer) does the same for a
+made-up city.
 
 Facilities: a name is the run of characters before a facility suffix (…博物馆, …公园, …产业园 — the
 suffixes of data/vocab/facility-types.yaml plus a few more), cut on the left at a verb or function word
@@ -17,7 +23,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from ..vocab import Gazetteer, Vocab
+from ..divisions import AdminDivision, Ambiguous, Divisions
+from ..vocab import Division, Gazetteer, Vocab
 from . import tables as T
 
 _NAME_CHAR_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]")
@@ -55,6 +62,145 @@ class FacilityHit:
     rule: str  # suffix | lexicon | metro | hotline | etc
 
 
+#: A division named as a government: the issuer of a report is named this way in its title, opening or signature.
+_GOVERNMENT_AFTER = re.compile(r"(?:人民政府|政府工作报告|政府|第[一二三四五六七八九十]+届人民代表大会|人民代表大会|人大|"
+                               r"(?:市|区|县|省)长)")
+_NATION_RE = re.compile(r"代表国务院|国务院政府工作报告|国务院总理")
+_SELF_LEVEL = {"全省": "province", "全市": "city", "全区": "county", "全县": "county", "全旗": "county"}
+HEAD = 600  # characters of the opening where a title names the issuer
+SCAN = 200_000
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """The government that issued a text, and how it was found (for the one line `kg extract` prints)."""
+
+    division: AdminDivision | None
+    how: str
+
+
+class _NameIndex:
+    """Every full name of a division and the short forms of provinces and prefectures, as one regex."""
+
+    _cache: dict[int, "_NameIndex"] = {}
+
+    def __init__(self, table: Divisions):
+        names = {}
+        for r in table.rows:
+            names.setdefault(r.zh, True)
+            if r.level in ("province", "city"):
+                for short in r.short:
+                    names.setdefault(short, False)
+        self.full = names
+        self.regex = re.compile(T._alternation(names))
+
+    @classmethod
+    def of(cls, table: Divisions) -> "_NameIndex":
+        idx = cls._cache.get(id(table))
+        if idx is None:
+            idx = cls._cache[id(table)] = cls(table)
+        return idx
+
+
+def detect_jurisdiction(text: str, year: int | None, table: Divisions) -> Jurisdiction:
+    """The issuing jurisdiction of a report, or `Jurisdiction(None, why)` when the text names no place."""
+    if _NATION_RE.search(text[:SCAN]):
+        return Jurisdiction(table.nation(), "the State Council's report (代表国务院)")
+    idx = _NameIndex.of(table)
+    mentions: list[tuple[str, int, bool]] = []  # name, position, named as a government
+    for m in idx.regex.finditer(text, 0, min(len(text), SCAN)):
+        if not table.candidates(m.group(), year):
+            continue
+        gov = bool(_GOVERNMENT_AFTER.match(text, m.end()))
+        mentions.append((m.group(), m.start(), gov))
+    if not mentions:
+        return Jurisdiction(None, "the text names no administrative division")
+    weight: dict[AdminDivision, float] = {}  # how much of the text each division (with those within it) explains
+    for name, pos, gov in mentions:
+        found = table.candidates(name, year)
+        for d in found:
+            for up in table.chain(d)[:-1]:  # not the nation: every division lies within it
+                weight[up] = weight.get(up, 0) + (2 if idx.full[name] else 1) / len(found)
+    named: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for name, pos, gov in mentions:
+        if gov:
+            named[name] = named.get(name, 0) + (3 if pos < HEAD else 1)
+            first.setdefault(name, pos)
+    if named:
+        best = max(named, key=lambda n: (named[n], -first[n]))
+        pick = max(table.candidates(best, year), key=lambda d: (weight.get(d, 0), d.code))
+        at = first[best] + len(best)
+        return Jurisdiction(pick, f"named as the issuer ({best}{_GOVERNMENT_AFTER.match(text, at).group()})")
+    said = {lvl: 0 for lvl in ("province", "city", "county")}
+    for word, lvl in _SELF_LEVEL.items():
+        said[lvl] += text.count(word, 0, SCAN)
+    level = max(said, key=lambda lvl: (said[lvl], lvl == "city"))
+    at_level = [d for d in weight if d.level == level] or list(weight)
+    pick = max(at_level, key=lambda d: (weight[d], -int(d.code)))
+    if weight[pick] < 2:
+        return Jurisdiction(None, f"the text names places only in passing (most: {pick.zh})")
+    return Jurisdiction(pick, f"the most named {level} (with the divisions within it)")
+
+
+def gazetteer_for(table: Divisions, issuer: AdminDivision, year: int | None) -> Gazetteer:
+    """The issuer and the divisions within it valid in `year`, as the extractor's gazetteer: full names at
+    every level, short forms down to two levels below the issuer (a higher division keeps a shared short form)."""
+    def division(d: AdminDivision, short: bool) -> Division:
+        return Division(d.key, d.zh, d.en, d.kind, d.short if short else (), d.code)
+
+    levels = ("country", "province", "city", "county")
+    divisions: list[Division] = []
+    contextual: set[str] = set()
+    frontier = [issuer]
+    depth = 0
+    while frontier:
+        depth += 1
+        nxt = [c for d in frontier for c in table.children(d, year)]
+        nxt.sort(key=lambda d: (levels.index(d.level), d.code))
+        divisions += [division(c, depth <= 2) for c in nxt]
+        if depth == 2:
+            contextual.update(s for c in nxt for s in c.short)
+        frontier = nxt
+    by_name: dict[str, Division] = {}
+    city = division(issuer, True)
+    for d in (city, *divisions):
+        for name in (d.zh, d.key, *d.short):
+            by_name.setdefault(name, d)
+    return Gazetteer(city, tuple(divisions), by_name, frozenset(contextual))
+
+
+def record_gazetteer(record, vocab: Vocab) -> Gazetteer:
+    """The divisions a curated record's names come from: its issuer's (the divisions table), else its
+    gazetteer file."""
+    from ..divisions import divisions
+
+    doc = record.document
+    if doc.jurisdiction:
+        table = divisions()
+        return gazetteer_for(table, table.get(doc.jurisdiction, doc.year), doc.year)
+    return vocab.gazetteers[doc.city]
+
+
+def written_names(gaz: Gazetteer) -> dict[str, str]:
+    """How a draft writes each division of a gazetteer: its zh name, or its code where two divisions within the
+    issuer share the name (朝阳区 of Beijing and of Changchun in a national report)."""
+    count: dict[str, int] = {}
+    for d in gaz.divisions:
+        count[d.zh] = count.get(d.zh, 0) + 1
+    return {d.key: d.code if count[d.zh] > 1 and d.code else d.zh for d in gaz.divisions}
+
+
+def find_division(table: Divisions, query: str, year: int | None) -> AdminDivision:
+    """`--city`: a division by code, name, short form or IRI key; LookupError with the nearest names."""
+    try:
+        return table.find(query, year)
+    except Ambiguous as e:
+        raise LookupError(f"{query!r} names several divisions: "
+                          + ", ".join(f"{d.zh} ({d.code}, in {table.parent(d).zh})" for d in e.candidates)
+                          + "; pass the code or the full name") from None
+
+
 class DistrictMatcher:
     """Finds the county-level divisions of one gazetteer (the city itself is not a district mention)."""
 
@@ -65,7 +211,7 @@ class DistrictMatcher:
             self.names[d.zh] = (d.key, False)
             for short in d.short:
                 if short and short not in self.names:
-                    self.names[short] = (d.key, short in T.AMBIGUOUS_SHORT_FORMS)
+                    self.names[short] = (d.key, short in T.AMBIGUOUS_SHORT_FORMS or short in gazetteer.contextual)
         self.regex = re.compile(T._alternation(self.names)) if self.names else None
 
     def find(self, text: str) -> list[DistrictHit]:
