@@ -242,6 +242,7 @@ def iter_vocab_triples(vocab: Vocab, mint: Minter, terms: Terms | None = None) -
             for short in d.short:
                 yield node, k.altLabel, text(short, "zh")
             yield node, k.inCity, city
+            yield node, k.sfWithin, city
             yield node, k.divisionKind, text(d.kind)
 
 
