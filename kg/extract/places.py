@@ -80,19 +80,26 @@ class Jurisdiction:
 
 
 class _NameIndex:
-    """Every full name of a division and the short forms of provinces and prefectures, as one regex."""
+    """Every full name of a division, the short forms of provinces and prefectures and the county short forms
+    no other division shares, as one regex, with the weight of a mention (a full name counts double)."""
 
     _cache: dict[int, "_NameIndex"] = {}
 
     def __init__(self, table: Divisions):
-        names = {}
+        weight: dict[str, float] = {}
         for r in table.rows:
-            names.setdefault(r.zh, True)
-            if r.level in ("province", "city"):
-                for short in r.short:
-                    names.setdefault(short, False)
-        self.full = names
-        self.regex = re.compile(T._alternation(names))
+            weight[r.zh] = 2.0
+        strong = set(weight)
+        for r in table.rows:
+            for short in r.short:
+                if r.level in ("province", "city"):
+                    strong.add(short)
+                    weight.setdefault(short, 1.0)
+                elif len(table.names().get(short, ())) == 1:
+                    weight.setdefault(short, 1.0)  # a county's short form only where no other has it (甘井子)
+        self.weight = weight
+        self.strong = frozenset(strong)  # the names that can name an issuer: full names, provinces' and cities' short forms
+        self.regex = re.compile(T._alternation(weight))
 
     @classmethod
     def of(cls, table: Divisions) -> "_NameIndex":
@@ -107,40 +114,50 @@ def detect_jurisdiction(text: str, year: int | None, table: Divisions) -> Jurisd
     if _NATION_RE.search(text[:SCAN]):
         return Jurisdiction(table.nation(), "the State Council's report (代表国务院)")
     idx = _NameIndex.of(table)
-    mentions: list[tuple[str, int, bool]] = []  # name, position, named as a government
+    title_end = _title_end(text)
+    mentions: list[tuple[str, int, str]] = []  # name, position, how it is named ("" / a government word / title)
     for m in idx.regex.finditer(text, 0, min(len(text), SCAN)):
         if not table.candidates(m.group(), year):
             continue
-        gov = bool(_GOVERNMENT_AFTER.match(text, m.end()))
-        mentions.append((m.group(), m.start(), gov))
+        gov = _GOVERNMENT_AFTER.match(text, m.end()) if m.group() in idx.strong else None
+        how = gov.group() if gov else ("the title" if m.start() < title_end and m.group() in idx.strong else "")
+        mentions.append((m.group(), m.start(), how))
     if not mentions:
         return Jurisdiction(None, "the text names no administrative division")
     weight: dict[AdminDivision, float] = {}  # how much of the text each division (with those within it) explains
-    for name, pos, gov in mentions:
+    for name, _, _ in mentions:
         found = table.candidates(name, year)
         for d in found:
             for up in table.chain(d)[:-1]:  # not the nation: every division lies within it
-                weight[up] = weight.get(up, 0) + (2 if idx.full[name] else 1) / len(found)
-    named: dict[str, float] = {}
-    first: dict[str, int] = {}
-    for name, pos, gov in mentions:
-        if gov:
-            named[name] = named.get(name, 0) + (3 if pos < HEAD else 1)
-            first.setdefault(name, pos)
-    if named:
-        best = max(named, key=lambda n: (named[n], -first[n]))
-        pick = max(table.candidates(best, year), key=lambda d: (weight.get(d, 0), d.code))
-        at = first[best] + len(best)
-        return Jurisdiction(pick, f"named as the issuer ({best}{_GOVERNMENT_AFTER.match(text, at).group()})")
+                weight[up] = weight.get(up, 0) + idx.weight[name] / len(found)
     said = {lvl: 0 for lvl in ("province", "city", "county")}
     for word, lvl in _SELF_LEVEL.items():
         said[lvl] += text.count(word, 0, SCAN)
-    level = max(said, key=lambda lvl: (said[lvl], lvl == "city"))
-    at_level = [d for d in weight if d.level == level] or list(weight)
+    level = max(said, key=lambda lvl: (said[lvl], lvl == "city")) if any(said.values()) else None
+    named: dict[AdminDivision, float] = {}
+    why: dict[AdminDivision, str] = {}
+    for name, pos, how in mentions:
+        if not how:
+            continue
+        found = table.candidates(name, year)
+        d = max(found, key=lambda x: (weight.get(x, 0), x.code))  # 朝阳区: the one whose surroundings are named
+        named[d] = named.get(d, 0) + (3 if pos < HEAD else 1)
+        why.setdefault(d, f"{name}{how}" if how != "the title" else f"{name} in the title")
+    if named:
+        # the level the text calls itself (全区 in a district's plan that the city's government also signs)
+        pick = max(named, key=lambda d: (d.level == level, named[d], weight.get(d, 0), d.code))
+        return Jurisdiction(pick, f"named as the issuer ({why[pick]})")
+    at_level = [d for d in weight if d.level == (level or "city")] or list(weight)
     pick = max(at_level, key=lambda d: (weight[d], -int(d.code)))
-    if weight[pick] < 2:
+    if weight[pick] < (1 if pick.level == level else 2):  # 全县 and the one county named: that county
         return Jurisdiction(None, f"the text names places only in passing (most: {pick.zh})")
-    return Jurisdiction(pick, f"the most named {level} (with the divisions within it)")
+    return Jurisdiction(pick, f"the most named {level or 'city'} (with the divisions within it)")
+
+
+def _title_end(text: str) -> int:
+    """Where the first non-empty line ends (when it is short enough to be a title)."""
+    m = re.search(r"\S[^\n]{0,59}(?:\n|$)", text[:HEAD])
+    return m.end() if m else 0
 
 
 def gazetteer_for(table: Divisions, issuer: AdminDivision, year: int | None) -> Gazetteer:
@@ -162,8 +179,20 @@ def gazetteer_for(table: Divisions, issuer: AdminDivision, year: int | None) -> 
         if depth == 2:
             contextual.update(s for c in nxt for s in c.short)
         frontier = nxt
-    by_name: dict[str, Division] = {}
     city = division(issuer, True)
+    taken = {n for d in (city, *divisions) for n in (d.zh, *d.short)}
+    prefixes: dict[str, list[int]] = {}
+    for i, d in enumerate(divisions):
+        for short in d.short:
+            # 旅顺 for 旅顺口: a three-character short form's first two, written as a place (旅顺、金州)
+            if len(short) == 3 and d.code and table.get(d.code).parent == issuer.code and short[:2] not in taken:
+                prefixes.setdefault(short[:2], []).append(i)
+    for prefix, owners in prefixes.items():
+        if len(owners) == 1:
+            d = divisions[owners[0]]
+            divisions[owners[0]] = Division(d.key, d.zh, d.en, d.kind, (*d.short, prefix), d.code)
+            contextual.add(prefix)
+    by_name: dict[str, Division] = {}
     for d in (city, *divisions):
         for name in (d.zh, d.key, *d.short):
             by_name.setdefault(name, d)
