@@ -13,7 +13,7 @@ import yaml
 
 from kg.cli import cli
 from kg.errors import RecordError
-from kg.extract.draft import to_yaml
+from kg.extract.draft import extract_text, to_yaml
 from kg.extract.files import extract_file
 from kg.records import Span, load_record
 from kg.review.session import Conflict, Refused, load_review
@@ -205,3 +205,27 @@ def test_server_guards(draft):
     with pytest.raises(InputError, match="allow-remote"):
         check_host("0.0.0.0", False)
     check_host("0.0.0.0", True)
+
+
+def test_the_document_is_an_item_too(tmp_path):
+    """Its fields are edited like an item's; document.reviewed turns true when no item is left."""
+    text = "一、建设公园\n在浑南区新建口袋公园12个，改造老旧小区30个。\n"
+    (tmp_path / "example.txt").write_text(text, "utf-8")
+    draft = tmp_path / "example.yaml"
+    draft.write_bytes(to_yaml(extract_text(text, doc_id="example", city="shenyang", year=2025, data=text.encode())))
+    review = load_review(draft)
+    assert review.view()["items"][0]["key"] == "document"
+    with pytest.raises(Refused) as e:
+        act(review, "edit", item="document", fields={"year": "二〇二三"})
+    assert any("document.year" in p for p in e.value.problems)
+    act(review, "edit", item="document", fields={"publisher": "沈阳日报"})
+    for op in ("reject", "accept"):
+        with pytest.raises(Refused):
+            act(review, op, item="document")
+    record = load_record(draft)
+    assert record.document.publisher == "沈阳日报" and not record.document.reviewed
+    left = [i.key for i in review.state.items if not i.reviewed]
+    assert len(left) >= 4
+    for key in left:
+        act(review, "accept", item=key)
+    assert load_record(draft).document.reviewed

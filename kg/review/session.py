@@ -24,6 +24,7 @@ from .. import paths
 from ..errors import InputError, KgError, RecordError
 from ..export import commit_files
 from ..namespaces import BOUND_COMPARATORS, CHANGE_COMPARATORS, KINDS
+from ..records import DOC_KEYS
 from ..sources import SourceFinder, SourceText, read_source
 from ..vocab import Vocab, load_vocab
 from ..yamlio import from_node, parse_yaml, read_text
@@ -41,6 +42,8 @@ EDITABLE = {
     "statement": ("kind", "value", "unit", "comparator", "as_written", "span", "year", "note"),
     "facility": ("label", "label_en", "type", "district", "span"),
     "district": ("district", "span"),
+    # the document's own fields; `jurisdiction` once the record loader knows it (kg.records.DOC_KEYS)
+    "document": tuple(k for k in ("year", "date", "publisher", "city", "jurisdiction") if k in DOC_KEYS),
 }
 OPTIONAL = {"label_en", "note", "year", "ordinal", "district", "parent"}
 INTEGERS = {"year", "ordinal"}
@@ -152,6 +155,10 @@ class Review:
         return State(doc.text, doc, data, list(self._items(doc, data)), problems, record)
 
     def _items(self, doc: YamlText, data: dict):
+        head = doc.pair(doc.root, "document")
+        if head is not None and isinstance(data.get("document"), dict):
+            yield self._item("document", data["document"], ("document",), head[1], doc, doc.lines(head[1]),
+                             "document")
         for kind, section in SECTIONS.items():
             if kind == "statement":
                 continue
@@ -176,11 +183,13 @@ class Review:
     def _item(self, kind, entry, path, node, doc, lines, key=None, parent=None, default_id=None) -> Item:
         item_id = str(entry.get("id", default_id or entry.get("district", "")))
         span = entry.get("span")
-        span = list(span) if isinstance(span, list) and len(span) == 2 else [0, 0]
+        span = list(span) if isinstance(span, list) and len(span) == 2 else [0, 0]  # the document: no span
         reviewed = entry.get("reviewed") is True
         mark = doc.marked(node)
         status = mark if reviewed and mark else "accepted" if reviewed else "open"
-        fields = {k: _plain(v) for k, v in entry.items() if k not in ("statements", "reviewed")}
+        if kind == "document":  # not an item to accept: its `reviewed` follows the items
+            reviewed, status = True, "document"
+        fields = {k: _plain(v) for k, v in entry.items() if k not in ("statements", "reviewed", "review")}
         return Item(key or f"{kind}:{item_id}", kind, item_id, path, span, fields, reviewed, status,
                     lines[0], lines[1], parent)
 
@@ -209,7 +218,7 @@ class Review:
             return self._view(self.state)
 
     def _view(self, state: State) -> dict:
-        kinds_rank = {k: n for n, k in enumerate(SECTIONS)}
+        kinds_rank = {"document": -1} | {k: n for n, k in enumerate(SECTIONS)}
         items = sorted(state.items, key=lambda i: (i.span[0], kinds_rank[i.kind], -i.span[1]))
         doc = state.data.get("document") or {}
         city = doc.get("city")
@@ -230,6 +239,8 @@ class Review:
                 "facility_types": [[f.key, f.zh, f.en] for f in v.facility_types.values()],
                 "districts": [[d.key, d.zh, d.en] for d in ((gaz.city, *gaz.divisions) if gaz else ())],
                 "kinds": list(KINDS), "changes": list(CHANGE_COMPARATORS), "bounds": list(BOUND_COMPARATORS),
+                "editable": {k: list(v) for k, v in EDITABLE.items()},
+                "cities": [[key, g.city.zh, g.city.en] for key, g in self.vocab.gazetteers.items()],
                 "facilities": [[i.id, i.fields.get("label", "")] for i in state.items if i.kind == "facility"],
                 "goals": [[i.id, i.fields.get("label", "")] for i in state.items if i.kind == "goal"],
             },
@@ -326,12 +337,16 @@ class Review:
 
     def _op_accept(self, state, doc, action, delta):
         item = self._find(state, action)
+        if item.kind == "document":
+            raise Refused("文档在所有条目审完后自动标为已审 (document.reviewed becomes true when no item is left)")
         self._review(doc, item, delta, None)
         return {(item.kind, item.id)}
 
     def _op_reject(self, state, doc, action, delta):
         item = self._find(state, action)
         focus = set()
+        if item.kind == "document":
+            raise Refused("文档本身不能拒绝 (the document itself cannot be rejected)")
         if item.kind == "goal":
             users = [i.key for i in state.items if (i.kind == "goal" and i.fields.get("parent") == item.id)
                      or (i.kind == "measure" and i.fields.get("goal") == item.id)]
@@ -371,7 +386,8 @@ class Review:
                 doc.set(item.path, key, value)
         if not changed:
             raise Refused("没有改动 (no change)")
-        self._review(doc, item, delta, "edited")
+        if item.kind != "document":  # document.reviewed says the whole draft is reviewed (_write_summary)
+            self._review(doc, item, delta, "edited")
         return {(item.kind, item.id)}
 
     def _op_span(self, state, doc, action, delta):

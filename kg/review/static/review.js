@@ -4,20 +4,14 @@
 "use strict";
 (function () {
   const TOKEN = document.querySelector('meta[name="kg-token"]').content;
-  const KIND_ZH = {goal: "目标", measure: "措施", statement: "数字", facility: "设施", district: "区县"};
-  const STATUS_ZH = {open: "未审", accepted: "已接受", edited: "已修改", added: "新增"};
+  const KIND_ZH = {goal: "目标", measure: "措施", statement: "数字", facility: "设施", district: "区县",
+                   document: "文档"};
+  const STATUS_ZH = {open: "未审", accepted: "已接受", edited: "已修改", added: "新增", document: "整篇"};
   const FIELD_ZH = {
     label: "名称（中文）", label_en: "名称（英文）", parent: "上级目标", ordinal: "序号", goal: "所属目标",
     category: "类别", districts: "区县", facilities: "设施", span: "范围", year: "年份", note: "备注",
     kind: "类型", value: "数值", unit: "单位", comparator: "比较", as_written: "原文写法", type: "设施类型",
-    district: "区县",
-  };
-  const EDITABLE = {
-    goal: ["label", "label_en", "parent", "ordinal", "year", "span"],
-    measure: ["label", "label_en", "goal", "category", "districts", "facilities", "year", "note", "span"],
-    statement: ["kind", "value", "unit", "comparator", "as_written", "year", "note", "span"],
-    facility: ["label", "label_en", "type", "district", "span"],
-    district: ["district", "span"],
+    district: "区县", date: "发布日期", publisher: "发布者", city: "城市（地名表）", jurisdiction: "辖区",
   };
   const KIND_VALUE_ZH = {target: "目标值（计划）", outcome: "完成值（回顾）", indicator: "指标（旧）"};
   const COMP_ZH = {"increase-by": "增加", "decrease-by": "减少", exactly: "等于", "at-least": "不少于",
@@ -163,8 +157,10 @@
       input.placeholder = "输入中文或英文搜索类别";
     } else if (name === "type") {
       text(f.type, "dl-ftypes");
-    } else if (name === "district" ) {
-      text(f.district, "dl-districts");
+    } else if (name === "district" || name === "jurisdiction") {
+      text(f[name], "dl-districts");
+    } else if (name === "city") {
+      text(f.city, "dl-cities");
     } else if (name === "goal" || name === "parent") {
       text(f[name], "dl-goals");
     } else if (name === "facilities") {
@@ -181,6 +177,17 @@
       if (name === "value" || name === "year" || name === "ordinal") input.inputMode = "decimal";
     }
     label.append(input);
+    const rows = {unit: v.units, category: v.categories, type: v.facility_types, city: v.cities}[name];
+    if (rows) {  // the key's zh and en names, as the reviewer types
+      const hint = el("small", {className: "hint"});
+      const show = () => {
+        const row = rows.find((r) => r[0] === input.value.trim());
+        hint.textContent = row ? row.slice(1).join(" · ") : "不在词表里（kg build 会拒绝）";
+      };
+      input.addEventListener("input", show);
+      show();
+      label.append(hint);
+    }
     return label;
   }
 
@@ -200,10 +207,11 @@
       const m = itemByKey(item.parent);
       if (m) form.append(el("div", {className: "parent", textContent: `所属措施：${m.fields.label || m.id}`}));
     }
-    for (const name of EDITABLE[item.kind] || []) form.append(field(item, name));
+    for (const name of state.view.vocab.editable[item.kind] || []) form.append(field(item, name));
     form.append(datalist("dl-units", v.units), datalist("dl-categories", v.categories),
                 datalist("dl-ftypes", v.facility_types), datalist("dl-districts", v.districts),
-                datalist("dl-goals", v.goals), datalist("dl-facilities", v.facilities));
+                datalist("dl-goals", v.goals), datalist("dl-facilities", v.facilities),
+                datalist("dl-cities", v.cities));
     $("split").hidden = item.kind !== "statement";
   }
 
@@ -220,7 +228,7 @@
     const item = currentItem();
     const form = $("form");
     const out = {};
-    for (const name of EDITABLE[item.kind]) {
+    for (const name of state.view.vocab.editable[item.kind]) {
       if (name === "span") continue;
       if (name === "comparator") {
         const c = [form.elements.change.value, form.elements.bound.value].filter(Boolean);
