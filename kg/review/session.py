@@ -35,11 +35,12 @@ from .yamledit import YamlText
 SECTIONS = {"goal": "goals", "measure": "measures", "statement": "statements", "facility": "facilities",
             "district": "district_mentions"}
 COUNTS = ("drafted", "accepted", "edited", "rejected", "added")
-#: fields the page may change, per kind (ids never change: other items and IRIs refer to them)
+#: fields the page may change, per kind, in the form's order (ids never change: other items and IRIs refer to
+#: them; a span changes only by selecting text)
 EDITABLE = {
-    "goal": ("label", "label_en", "parent", "ordinal", "span", "year"),
-    "measure": ("label", "label_en", "goal", "category", "districts", "facilities", "span", "year", "note"),
-    "statement": ("kind", "value", "unit", "comparator", "as_written", "span", "year", "note"),
+    "goal": ("label", "label_en", "parent", "ordinal", "year", "span"),
+    "measure": ("label", "label_en", "goal", "category", "districts", "facilities", "year", "note", "span"),
+    "statement": ("kind", "value", "unit", "comparator", "as_written", "year", "note", "span"),
     "facility": ("label", "label_en", "type", "district", "span"),
     "district": ("district", "span"),
     # the document's own fields; `jurisdiction` once the record loader knows it (kg.records.DOC_KEYS)
