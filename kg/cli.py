@@ -504,7 +504,7 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
     else:
         text, source = sparql, None
     raw = text.text if isinstance(text, q.CannedQuery) else text
-    kind = q.check_read_only(raw, source)
+    kind = q.check_read_only(raw, source, timeout=timeout or None)  # parsing within the time limit too
     out_format = None if show else choose_format(kind, fmt, tty=sys.stdout.isatty() and not output,
                                                    output=str(output) if output else None)
     graph = q.load_graph(graph_files, ontology=not no_ontology, engine=engine)

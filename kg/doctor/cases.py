@@ -37,6 +37,14 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j
 SELECT_ONE = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 NUMERIC_PREDICATE_NT = "<http://example.org/a> <http://example.org/1> <http://example.org/c> .\n"
 CONTROL_LITERAL_NT = '<http://example.org/a> <http://example.org/b> "a\\u0001b" .\n'
+UNION_1000 = "SELECT * WHERE { " + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(1000)) + " }"
+
+
+def values(n: int) -> str:
+    """A query with a VALUES block of n strings (n + 15 tokens)."""
+    return "SELECT * WHERE { VALUES ?x { " + " ".join(f'"v{i}"' for i in range(n)) + " } ?s ?p ?x }"
+
+
 GOOD_RECORD_GBK = dump_record(good_record()).decode("utf-8").encode("gbk")
 GOOD_RECORD_BOM = BOM + dump_record(good_record())
 VALUE = "measures.0.statements.0.value"
@@ -282,6 +290,16 @@ CASES: list[Case] = [
       ["query", "-g", file("lol.rdf", BILLION_LAUGHS_XML), SELECT_ONE], 2, r"declares XML entities"),
     Q("iri-param-newline", "-p with an IRI ending in a newline", ["query", "-g", GRAPH, "-p", "x=<http://a\n>",
       "SELECT * WHERE { ?s ?p $x }"], 2, r"is not an IRI"),
+    Q("huge-values", "a VALUES block of 60,000 values (1 MB)", ["query", "-g", GRAPH, "-f", file("v.rq", values(60_000))],
+      2, r"v\.rq: the query is too big to parse: more than 50,000 tokens"),
+    Q("union-1000", "a flat UNION of 1,000 branches", ["query", "-g", GRAPH, "-f", file("u.rq", UNION_1000)], 2,
+      r"u\.rq: the query is too big to parse: more than 256 UNION branches"),
+    Q("slow-parse", "a query that takes longer to parse than --timeout",
+      ["query", "-g", GRAPH, "--timeout", "1", "-f", file("v.rq", values(45_000))], 124,
+      r"parsing the query was stopped after 1 s \(timeout\)"),
+    Q("graph-on-rdflib", "GRAPH on the rdflib engine (one graph)",
+      ["query", "-g", GRAPH, "--engine", "rdflib", "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"], 1,
+      r"GRAPH needs named graphs, and the rdflib engine holds one graph; use --engine oxigraph"),
     Q("bad-param", "--param without a value", ["query", "-g", GRAPH, "-p", "year", SELECT_ONE], 2,
       r"write NAME=VALUE"),
     Q("unknown-canned", "--name of no canned query", ["query", "-g", GRAPH, "--name", "no-such-query"], 2,

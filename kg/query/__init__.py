@@ -21,7 +21,7 @@ from __future__ import annotations
 from ..errors import InputError, KgError
 from .canned import PARAM_TYPES, CannedQuery, Param, canned, canned_queries, describe_canned, parse_header
 from .engines import OxigraphEngine, RdflibEngine, engine_for, register_engine
-from .errors import ParamError, QueryError, QuerySyntaxError, QueryTimeout, ReadOnlyError
+from .errors import ParamError, QueryError, QuerySyntaxError, QueryTimeout, QueryTooBig, ReadOnlyError
 from .execute import run
 from .lateral import lateral_optionals
 from .lexer import query_variables
@@ -37,7 +37,7 @@ from .timeout import call_with_timeout
 __all__ = [
     "ENGINES", "KINDS", "PARAM_TYPES", "QUERY_PREFIXES", "UPDATE_KEYWORDS", "CannedQuery", "InputError", "KgError",
     "OxigraphEngine", "Param", "ParamError", "ParsedQuery", "QueryError", "QueryResult", "QuerySyntaxError",
-    "QueryTimeout", "RdflibEngine", "ReadOnlyError", "bind_params", "call_with_timeout", "canned",
+    "QueryTimeout", "QueryTooBig", "RdflibEngine", "ReadOnlyError", "bind_params", "call_with_timeout", "canned",
     "canned_queries", "canonical", "check_read_only", "decimal_lexical", "describe_canned", "engine_for",
     "lateral_optionals", "load_graph", "parse_header", "parse_param_args", "parse_query", "prefix_declarations",
     "query_variables", "register_engine", "run", "to_python",

@@ -8,7 +8,7 @@ from typing import Any
 from rdflib import Graph
 
 from ..errors import InputError
-from .errors import QuerySyntaxError
+from .errors import QueryError, QuerySyntaxError
 from .lateral import lateral_optionals
 from .parse import ParsedQuery
 from .prefixes import QUERY_PREFIXES
@@ -23,6 +23,15 @@ class RdflibEngine:
         self.graph = graph
 
     def execute(self, parsed: ParsedQuery) -> QueryResult:
+        try:
+            return self._execute(parsed)
+        except Exception as e:
+            if "requiring a dataset" in str(e):  # rdflib's words for GRAPH on a single graph
+                raise QueryError("GRAPH needs named graphs, and the rdflib engine holds one graph; use "
+                                 "--engine oxigraph") from None
+            raise
+
+    def _execute(self, parsed: ParsedQuery) -> QueryResult:
         res = self.graph.query(parsed.algebra())
         if parsed.kind == "ask":
             return QueryResult("ask", boolean=bool(res.askAnswer))

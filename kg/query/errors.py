@@ -13,6 +13,10 @@ class QuerySyntaxError(InputError):
         super().__init__(message)
 
 
+class QueryTooBig(QuerySyntaxError):
+    """The query is too big or too deeply nested to parse (not a syntax error: it may well be valid)."""
+
+
 class ReadOnlyError(InputError):
     """The request would change data or reach out to other services."""
 

@@ -8,12 +8,34 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import QuerySyntaxError
+from .errors import QuerySyntaxError, QueryTooBig
 from .lexer import line_col, tokens
 from .prefixes import QUERY_PREFIXES
 from .readonly import refuse_remote, refuse_update
 
 KINDS = ("select", "ask", "construct", "describe")
+#: rdflib's parser takes about a minute on a query of 200,000 tokens (a 1.3 MB VALUES block) and recurses once
+#: per UNION branch: past these a query is refused before parsing, as too big, not as a syntax error.
+MAX_TOKENS = 50_000
+MAX_UNIONS = 256
+
+
+def _too_big(where: str, what: str) -> QueryTooBig:
+    return QueryTooBig(f"{where}the query is too big to parse: {what}; split it into smaller queries (or load "
+                       "the data with `kg build --store oxigraph:DIR` and query the store)")
+
+
+def check_size(sparql: str, source: str | None = None) -> None:
+    """Refuse (QueryTooBig) a query with more than MAX_TOKENS tokens or MAX_UNIONS UNIONs, in linear time."""
+    where = located(source)
+    unions = 0
+    for n, (kind, tok, _) in enumerate(tokens(sparql), 1):
+        if n > MAX_TOKENS:
+            raise _too_big(where, f"more than {MAX_TOKENS:,} tokens")
+        if kind == "word" and tok.upper() == "UNION":
+            unions += 1
+            if unions > MAX_UNIONS:
+                raise _too_big(where, f"more than {MAX_UNIONS} UNION branches (try VALUES or FILTER(?x IN (…)))")
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,7 @@ def parse_query(sparql: str, source: str | None = None) -> ParsedQuery:
     where = located(source)
     if next(tokens(sparql), None) is None:
         raise QuerySyntaxError(f"{where}the query is empty (only white space and comments)")
+    check_size(sparql, source)
     try:
         tree = parseQuery(sparql)
     except ParseException as e:
@@ -77,6 +100,8 @@ def parse_query(sparql: str, source: str | None = None) -> ParsedQuery:
     kind = query.name.removesuffix("Query").lower()
     try:
         prepared = translateQuery(tree, initNs=QUERY_PREFIXES)
+    except RecursionError:
+        raise _too_big(where, "it nests groups, UNIONs or expressions too deeply") from None
     except Exception as e:  # rdflib raises bare Exceptions for unknown prefixes and scoping errors
         msg = str(e).strip()
         m = re.match(r"Unknown namespace prefix : (.*)", msg)
@@ -92,7 +117,12 @@ def parse_query(sparql: str, source: str | None = None) -> ParsedQuery:
     return ParsedQuery(sparql, kind, prepared)
 
 
-def check_read_only(sparql: str, source: str | None = None) -> str:
+def check_read_only(sparql: str, source: str | None = None, timeout: float | None = None) -> str:
     """Raise unless `sparql` is a single read-only query against the local data; return its kind
-    (select, ask, construct or describe). For the endpoint and the CLI alike."""
-    return parse_query(sparql, source).kind
+    (select, ask, construct or describe). For the endpoint and the CLI alike. With `timeout`, parsing runs in
+    a child process stopped after that many seconds (QueryTimeout), as the query itself is."""
+    if not timeout:
+        return parse_query(sparql, source).kind
+    from .timeout import call_with_timeout
+
+    return call_with_timeout(lambda: parse_query(sparql, source).kind, timeout, "parsing the query")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import KgError
-from .errors import ParamError, QueryError, QuerySyntaxError, QueryTimeout, ReadOnlyError
+from .errors import ParamError, QueryError, QuerySyntaxError, QueryTimeout, QueryTooBig, ReadOnlyError
 
 
 def _child(fn: Callable[[], Any], conn) -> None:
@@ -51,7 +51,7 @@ def call_with_timeout(fn: Callable[[], Any], timeout: float, what: str = "the qu
     if status == "error":
         name, code, message = payload
         cls = {"QuerySyntaxError": QuerySyntaxError, "ReadOnlyError": ReadOnlyError,
-               "ParamError": ParamError}.get(name)
+               "ParamError": ParamError, "QueryTooBig": QueryTooBig}.get(name)
         if cls is not None:
             raise cls(message)
         err = QueryError(message if code != 1 or name == "QueryError" else f"{what} failed: {message}")
