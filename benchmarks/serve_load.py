@@ -16,6 +16,7 @@ tests/reliability/test_rel_serve.py imports `run_load` and `ServeProcess` from h
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -63,14 +64,15 @@ class ServeProcess:
     """`kg serve` in a subprocess on a free loopback port; a context manager that stops it."""
 
     def __init__(self, graph: Path, *, workers: int = 2, timeout: float = 10.0, max_rows: int = 10_000,
-                 log: Path | None = None):
+                 log: Path | None = None, extra: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or Path(tempfile.mkstemp(prefix="kg-serve-", suffix=".log")[1])
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "kg", "serve", "--graph", str(graph), "--host", "127.0.0.1", "--port",
-                 str(self.port), "--workers", str(workers), "--timeout", str(timeout), "--max-rows", str(max_rows)],
+                 str(self.port), "--workers", str(workers), "--timeout", str(timeout), "--max-rows", str(max_rows),
+                 *extra],
                 stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
 
     def wait_ready(self, seconds: float = 120.0) -> ServeProcess:
@@ -153,6 +155,7 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
     finished_at: list[float] = field(default_factory=list)  # time.monotonic() of each answer
+    shed: list[float] = field(default_factory=list)  # seconds to each 503 + Retry-After (server saturated)
 
     @property
     def throughput(self) -> float:
@@ -172,6 +175,10 @@ class LoadResult:
                  f"  latency     {'   '.join(lat)}   max {max(self.latencies, default=0) * 1000:.1f} ms"
                  f"   mean {statistics.fmean(self.latencies) * 1000 if self.latencies else 0:.1f} ms",
                  f"  errors      {len(self.errors)}"]
+        if self.shed:
+            xs = sorted(self.shed)
+            lines.append(f"  shed        {len(xs)} answered 503 + Retry-After (saturated), p99 "
+                         f"{xs[min(len(xs) - 1, round(0.99 * len(xs)) - 1)] * 1000:.1f} ms")
         lines.append("  mix         " + ", ".join(f"{k} {n}" for k, n in sorted(self.kinds.items())))
         for e in self.errors[:10]:
             lines.append(f"    error: {e}")
@@ -197,17 +204,21 @@ def run_load(base: str, requests: int = 2000, clients: int = 16, timeout: float 
                     return
                 kind, path, accept = mix[i % len(mix)]
                 t0 = time.perf_counter()
+                shed = False
                 try:
-                    status, _, body = request(base, "GET", path, accept, conn=conn)
+                    status, headers, body = request(base, "GET", path, accept, conn=conn)
                     ok = status == 200 and body
-                    problem = None if ok else f"{kind}: HTTP {status} {body[:120]!r}"
+                    shed = status == 503 and headers.get("retry-after") is not None  # saturated: told to retry
+                    problem = None if ok or shed else f"{kind}: HTTP {status} {body[:120]!r}"
                 except (OSError, http.client.HTTPException) as e:
                     problem = f"{kind}: {type(e).__name__}: {e}"
                     conn.close()
                     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
                 elapsed = time.perf_counter() - t0
                 with lock:
-                    if problem:
+                    if shed:
+                        result.shed.append(elapsed)
+                    elif problem:
                         result.errors.append(problem)
                     else:
                         result.latencies.append(elapsed)
@@ -245,6 +256,48 @@ def attack(base: str, out: list) -> None:
         out.append((name, status, time.perf_counter() - t0))
 
 
+#: Issue 19's attacks, looped by their own clients for as long as the load runs: a sorted cross product
+#: (memory: each worker is capped by `kg serve --max-memory`) and a 100,000-character UNION (parsing).
+HOGS = [
+    ("sorted-cross-product", "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"),
+    ("sorted-cross-product", "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"),
+    ("union-of-4000", "SELECT * WHERE { " + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(4000)) + " }"),
+]
+
+
+def hog(base: str, name: str, query: str, stop: threading.Event, out: Counter) -> None:
+    """Send one expensive query again and again until `stop`; count the answers by (name, status)."""
+    while not stop.is_set():
+        try:
+            status, _, _ = request(base, "POST", "/sparql", "application/sparql-results+json",
+                                   body=urllib.parse.urlencode({"query": query}).encode(), timeout=300)
+        except OSError as e:
+            status = type(e).__name__
+        out[(name, status)] += 1
+
+
+def peak_rss(pid: int, stop: threading.Event, out: list) -> None:
+    """Sample the resident memory of a process and all its descendants every 0.2 s; keep the peak (bytes)."""
+    def tree(p: int) -> list[int]:
+        kids = []
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    kids += [int(c) for c in fh.read().split()]
+        return [p] + [q for k in kids for q in tree(k)]
+
+    peak = 0
+    while not stop.is_set():
+        total = 0
+        for p in tree(pid):
+            with contextlib.suppress(OSError, ValueError):
+                with open(f"/proc/{p}/statm") as fh:
+                    total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        peak = max(peak, total)
+        stop.wait(0.2)
+    out.append(peak)
+
+
 def default_graph() -> Path:
     graph = ROOT / "exports" / "shenyang.ttl"
     if graph.is_file():
@@ -270,13 +323,23 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--requests must be 1..1000000 and --clients 1..256")
     attacks: list = []
 
-    def load(url: str) -> LoadResult:
+    hogged: Counter = Counter()
+    peaks: list = []
+
+    def load(url: str, pid: int | None = None) -> LoadResult:
         if not args.attack:
             return run_load(url, args.requests, args.clients)
-        t = threading.Thread(target=attack, args=(url, attacks))
-        t.start()
+        stop = threading.Event()
+        threads = [threading.Thread(target=attack, args=(url, attacks))]
+        threads += [threading.Thread(target=hog, args=(url, name, q, stop, hogged)) for name, q in HOGS]
+        if pid is not None:
+            threads.append(threading.Thread(target=peak_rss, args=(pid, stop, peaks)))
+        for t in threads:
+            t.start()
         res = run_load(url, args.requests, args.clients)
-        t.join()
+        stop.set()
+        for t in threads:
+            t.join()
         return res
 
     if args.url:
@@ -289,10 +352,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kg serve load: {graph} served by {args.workers} worker(s) at {server.url} "
                   f"({os.cpu_count()} CPUs here)")
             run_load(server.url, min(50, args.requests), min(4, args.clients))  # warm up: workers, caches
-            result = load(server.url)
+            result = load(server.url, server.proc.pid)
     print(result.report())
     for name, status, seconds in attacks:
         print(f"  attack      {name}: HTTP {status} after {seconds:.1f} s")
+    for (name, status), n in sorted(hogged.items(), key=str):
+        print(f"  looped      {name}: {n} × HTTP {status}")
+    if peaks:
+        print(f"  peak RSS    {peaks[0] / 2**20:.0f} MB (kg serve and its workers)")
     bad_attacks = [a for a in attacks if a[1] != 503]
     return 1 if result.errors or bad_attacks else 0
 

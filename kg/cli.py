@@ -198,9 +198,11 @@ def validate(file: Path | None, records_dir: Path) -> None:
 @click.option("--exports", "exports_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of the published files and catalog.ttl (served at /exports/). "
                    "Default: the graph file's directory.")
+@click.option("--max-memory", default=2048, show_default=True, type=click.IntRange(min=64), metavar="MB",
+              help="Memory one query may use in its worker, beyond the graph (more: HTTP 503).")
 @handle_errors
 def serve(host: str, port: int, timeout: float, max_rows: int, graph_file: Path | None, workers: int,
-          exports_dir: Path | None) -> None:
+          exports_dir: Path | None, max_memory: int) -> None:
     """Serve the graph read-only: SPARQL 1.1 Protocol at /sparql, IRIs at /id/…, a query page at /.
 
     \b
@@ -213,7 +215,7 @@ def serve(host: str, port: int, timeout: float, max_rows: int, graph_file: Path 
     from .serve import serve as run_server
 
     run_server(Settings(graph_file=graph_file, timeout=timeout, max_rows=max_rows, workers=workers,
-                        exports_dir=exports_dir),
+                        exports_dir=exports_dir, max_memory=max_memory),
                host=host, port=port, echo=click.echo)
 
 

@@ -27,7 +27,7 @@ from .lateral import lateral_optionals
 from .lexer import query_variables
 from .load import ENGINES, load_graph
 from .params import bind_params, parse_param_args
-from .parse import KINDS, ParsedQuery, check_read_only, parse_query
+from .parse import KINDS, ParsedQuery, check_read_only, check_size, parse_query
 from .prefixes import QUERY_PREFIXES, prefix_declarations
 from .readonly import UPDATE_KEYWORDS
 from .result import QueryResult
@@ -38,7 +38,7 @@ __all__ = [
     "ENGINES", "KINDS", "PARAM_TYPES", "QUERY_PREFIXES", "UPDATE_KEYWORDS", "CannedQuery", "InputError", "KgError",
     "OxigraphEngine", "Param", "ParamError", "ParsedQuery", "QueryError", "QueryResult", "QuerySyntaxError",
     "QueryTimeout", "QueryTooBig", "RdflibEngine", "ReadOnlyError", "bind_params", "call_with_timeout", "canned",
-    "canned_queries", "canonical", "check_read_only", "decimal_lexical", "describe_canned", "engine_for",
+    "canned_queries", "canonical", "check_read_only", "check_size", "decimal_lexical", "describe_canned", "engine_for",
     "lateral_optionals", "load_graph", "parse_header", "parse_param_args", "parse_query", "prefix_declarations",
     "query_variables", "register_engine", "run", "to_python",
 ]

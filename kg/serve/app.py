@@ -31,7 +31,8 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
         own = server.pool is None
         if own:
             server.pool = await anyio.to_thread.run_sync(
-                lambda: QueryPool(server.dataset, settings.workers, settings.timeout).start())
+                lambda: QueryPool(server.dataset, settings.workers, settings.timeout,
+                                  max_memory=settings.max_memory).start())
         try:
             yield
         finally:
@@ -71,4 +72,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, echo=pr
     echo(f"  http://{host}:{port}/exports/ {len(server.files)} published files from {settings.exports()}")
     if host not in ("127.0.0.1", "localhost", "::1"):
         echo(f"  note: listening on {host}, not loopback; put it behind a reverse proxy for public use")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    from .protocol import KgH11Protocol
+
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=KgH11Protocol)

@@ -19,6 +19,7 @@ class Settings:
     timeout: float = 10.0
     max_rows: int = 10_000
     workers: int = 2
+    max_memory: int = 2048  # MB a worker may add to what it holds after loading the graph (one query's working set)
     ontology: Path | None = paths.ONTOLOGY
     queries_dir: Path = paths.QUERIES
     exports_dir: Path | None = None  # the published files; default: the graph file's directory
@@ -59,13 +60,13 @@ class Server:
         except Exception:
             return []
 
-    def error(self, message: str, status: int, as_html: bool, query_text: str = ""):
+    def error(self, message: str, status: int, as_html: bool, query_text: str = "", headers: dict | None = None):
         """An error response: a page with the query form for browsers, one line of text otherwise."""
         if as_html:
             body = (f"<h1>Error {status}</h1><p class=err>{escape(message)}</p>"
                     + self.html.query_form(query_text, self.canned()))
-            return respond(page(f"Error {status}", body), status, "text/html; charset=utf-8")
-        return respond(f"{status}: {message}\n".encode(), status)
+            return respond(page(f"Error {status}", body), status, "text/html; charset=utf-8", headers)
+        return respond(f"{status}: {message}\n".encode(), status, headers=headers)
 
 
 def canned_queries(directory: Path = paths.QUERIES) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -15,8 +16,36 @@ from .dataset import Dataset
 from .engine import QueryReply, QueryRequest, execute
 
 
+def _limit_memory(extra_mb: int) -> None:  # pragma: no cover - runs in the worker process
+    """Cap this process's address space at what it holds now plus `extra_mb`: a query that needs more fails
+    (the worker dies or raises MemoryError) instead of taking the machine's memory."""
+    import resource
+
+    try:
+        with open("/proc/self/statm") as fh:
+            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return
+    limit = now + extra_mb * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _refused(sparql: str) -> QueryReply | None:  # pragma: no cover - runs in the worker process
+    """The read-only check (rdflib's parser: seconds on a big query, so here, under the time limit)."""
+    from .. import query as kgquery
+
+    try:
+        kgquery.check_read_only(sparql)
+    except kgquery.QueryTooBig as e:
+        return QueryReply(413, "text/plain; charset=utf-8", str(e).encode())
+    except (kgquery.ReadOnlyError, kgquery.QuerySyntaxError) as e:
+        return QueryReply(400, "text/plain; charset=utf-8", str(e).encode())
+    return None
+
+
 def _worker_main(conn, nquads: bytes | None, store_path: str | None,
-                 prefixes: dict[str, str]) -> None:  # pragma: no cover - runs in the worker process
+                 prefixes: dict[str, str], max_memory: int) -> None:  # pragma: no cover - in the worker
     import pyoxigraph as ox
 
     if store_path:
@@ -24,6 +53,10 @@ def _worker_main(conn, nquads: bytes | None, store_path: str | None,
     else:
         store = ox.Store()
         store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+    nquads = None
+    from .. import query as _  # noqa: F401  (rdflib's parser loaded before the memory cap)
+
+    _limit_memory(max_memory)
     conn.send("ready")
     while True:
         try:
@@ -31,7 +64,9 @@ def _worker_main(conn, nquads: bytes | None, store_path: str | None,
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            reply = execute(store, req, prefixes)
+            reply = _refused(req.query) or execute(store, req, prefixes)
+        except MemoryError:
+            reply = QueryReply(503, "text/plain; charset=utf-8", MEMORY_MESSAGE.format(max_memory).encode())
         except Exception as e:  # never let one query take the worker down silently
             reply = QueryReply(500, "text/plain; charset=utf-8", f"query failed: {e}\n".encode())
         try:
@@ -40,15 +75,23 @@ def _worker_main(conn, nquads: bytes | None, store_path: str | None,
             return
 
 
+MEMORY_MESSAGE = ("the query needed more than the server's {} MB per query and was stopped; add a LIMIT or "
+                  "narrow the patterns (`kg serve --max-memory` raises it)")
+#: Seconds a request waits for a free worker before it is answered 503 (with Retry-After): under saturation
+#: cheap requests fail fast instead of queueing behind expensive ones.
+QUEUE_WAIT = 2.0
+
+
 class Busy(KgError):
     pass
 
 
 class _Worker:
-    def __init__(self, ctx, dataset: Dataset, prefixes: dict[str, str]):
+    def __init__(self, ctx, dataset: Dataset, prefixes: dict[str, str], max_memory: int):
         self.conn, child = ctx.Pipe()
         store_path = str(dataset.store_path) if dataset.store_path else None
-        self.process = ctx.Process(target=_worker_main, args=(child, dataset.nquads, store_path, prefixes),
+        self.process = ctx.Process(target=_worker_main,
+                                   args=(child, dataset.nquads, store_path, prefixes, max_memory),
                                    daemon=True,
                                    name="kg-serve-worker")
         self.process.start()
@@ -87,8 +130,10 @@ class QueryPool:
     query to an idle worker and waits at most `timeout` seconds in all; past that the worker is killed,
     so the query really stops, and a replacement is started in the background."""
 
-    def __init__(self, dataset: Dataset, size: int = 2, timeout: float = 10.0, start_timeout: float = 120.0):
+    def __init__(self, dataset: Dataset, size: int = 2, timeout: float = 10.0, start_timeout: float = 120.0,
+                 max_memory: int = 2048):
         self.dataset, self.size, self.timeout, self.start_timeout = dataset, size, timeout, start_timeout
+        self.max_memory = max_memory
         self.prefixes = {**QUERY_PREFIXES, "id": dataset.base}  # predeclared, as in `kg query`
         self._ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -104,7 +149,7 @@ class QueryPool:
         return self
 
     def _new_worker(self) -> _Worker:
-        w = _Worker(self._ctx, self.dataset, self.prefixes)
+        w = _Worker(self._ctx, self.dataset, self.prefixes, self.max_memory)
         with self._lock:
             self._all.add(w)
         return w
@@ -134,21 +179,21 @@ class QueryPool:
             return sorted(w.pid for w in self._all if w.pid)
 
     def run(self, req: QueryRequest) -> QueryReply:
-        deadline = time.monotonic() + self.timeout
+        wait = min(QUEUE_WAIT, self.timeout)
         try:
-            worker = self._idle.get(timeout=self.timeout)
+            worker = self._idle.get(timeout=wait)
         except queue.Empty:
-            raise Busy(f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again later") \
-                from None
+            raise Busy(f"all {self.size} query workers are busy; try again in a moment") from None
+        deadline = time.monotonic() + self.timeout
         try:
             worker.conn.send(req)
             if worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 reply = worker.conn.recv()
                 self._idle.put(worker)
                 return reply
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError, BrokenPipeError):  # the worker died: out of memory (Rust aborts) or a crash
             self._replace(worker)
-            return QueryReply(500, "text/plain; charset=utf-8", b"the query worker died; try again\n")
+            return QueryReply(503, "text/plain; charset=utf-8", MEMORY_MESSAGE.format(self.max_memory).encode())
         self._replace(worker)
         raise QueryTimeout(f"the query ran longer than the server's limit of {self.timeout:g} s and was "
                            f"stopped; add a LIMIT or narrow the patterns (`kg serve --timeout` raises it)")

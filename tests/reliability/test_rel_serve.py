@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import socket
 import sys
 import threading
 import urllib.parse
@@ -21,6 +22,7 @@ from rdflib import Graph
 
 from kg.export import serialize
 from kg.namespaces import DEFAULT_BASE
+from kg.serve.protocol import HEADER_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("serve_load", ROOT / "benchmarks" / "serve_load.py")
@@ -146,3 +148,75 @@ def check_escaped(body: bytes, must_echo: bool = False) -> None:
         assert raw not in page, raw
     if must_echo or HOSTILE[:8] in page or escape(HOSTILE)[:20] in page:
         assert escape("<script>alert(1)</script>") in page or "&lt;script&gt;alert(1)" in page
+
+
+# HTTP framing, slow clients, saturation, parsing and memory (issue 19)
+
+CROSS_SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"
+UNION_1000 = "SELECT * WHERE { " + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(1000)) + " }"
+
+
+def _port(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
+
+
+def _read_until_closed(s: socket.socket) -> bytes:
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    return data
+
+
+def test_content_length_with_transfer_encoding_closes_the_connection(server):
+    """RFC 9112 §6.3: the request is refused and the connection closed, so the request smuggled in its body
+    is never answered."""
+    smuggled = b"GET /sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\nHost: x\r\n\r\n"
+    body = b"0\r\n\r\n" + smuggled
+    with socket.create_connection(("127.0.0.1", _port(server)), timeout=30) as s:
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n" % len(body) + body)
+        data = _read_until_closed(s)
+    assert data.startswith(b"HTTP/1.1 400") and data.count(b"HTTP/1.1 ") == 1
+
+
+@pytest.mark.slow
+def test_a_client_that_never_finishes_its_headers_is_cut_off(server):
+    with socket.create_connection(("127.0.0.1", _port(server)), timeout=HEADER_TIMEOUT + 30) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # … and never the blank line
+        assert _read_until_closed(s) == b""  # closed by the server, not by our socket timeout
+    status, _, _ = sparql(server, "ASK { ?s ?p ?o }")
+    assert status == 200
+
+
+def test_a_query_too_big_to_parse_is_413_with_its_own_message(server):
+    status, _, body = sparql(server, UNION_1000, "text/plain")
+    assert status == 413 and b"too big to parse" in body and b"syntax error" not in body
+
+
+def test_saturation_is_answered_at_once_with_retry_after(server):
+    """All workers busy with expensive queries: a cheap request gets 503 + Retry-After instead of a queue."""
+    answers: list = []
+    hogs = [threading.Thread(target=lambda: answers.append(sparql(server, CARTESIAN)[0])) for _ in range(4)]
+    for t in hogs:
+        t.start()
+    try:
+        statuses = [sparql(server, "ASK { ?s ?p ?o }") for _ in range(3)]
+    finally:
+        for t in hogs:
+            t.join()
+    busy = [(st, h) for st, h, _ in statuses if st == 503]
+    assert busy and all(h.get("retry-after") == "1" for _, h in busy)
+    assert set(answers) == {503}
+
+
+@pytest.fixture(scope="module")
+def small_server(seed_nt):
+    with serve_load.ServeProcess(seed_nt, workers=1, timeout=60, extra=("--max-memory", "200")) as s:
+        yield s.url
+
+
+def test_a_query_over_the_memory_limit_is_stopped_with_503(small_server):
+    status, headers, body = sparql(small_server, CROSS_SORTED, "text/plain")
+    assert status == 503 and b"MB per query" in body and headers.get("retry-after") == "1"
+    status, _, _ = sparql(small_server, "ASK { ?s ?p ?o }")  # a fresh worker took its place
+    assert status == 200
