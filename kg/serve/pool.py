@@ -54,8 +54,7 @@ def _worker_main(conn, nquads: bytes | None, store_path: str | None,
         store = ox.Store()
         store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
     nquads = None
-    from .. import query as _  # noqa: F401  (rdflib's parser loaded before the memory cap)
-
+    _refused("ASK {}")  # rdflib's SPARQL grammar is built on first use (seconds): now, not in a query's time
     _limit_memory(max_memory)
     conn.send("ready")
     while True:
@@ -140,6 +139,7 @@ class QueryPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._starting = 0  # replacement workers still loading the graph
 
     def start(self) -> QueryPool:
         workers = [self._new_worker() for _ in range(self.size)]
@@ -158,19 +158,23 @@ class QueryPool:
         dead.kill()
         with self._lock:
             self._all.discard(dead)
-        if self._closed:
-            return
+            if self._closed:
+                return
+            self._starting += 1
 
         def respawn():
             try:
                 w = self._new_worker()
                 w.wait_ready(self.start_timeout)
+                if self._closed:
+                    w.kill()
+                else:
+                    self._idle.put(w)
             except Exception:  # pragma: no cover - the next replacement tries again
                 return
-            if self._closed:
-                w.kill()
-            else:
-                self._idle.put(w)
+            finally:
+                with self._lock:
+                    self._starting -= 1
 
         threading.Thread(target=respawn, daemon=True, name="kg-serve-respawn").start()
 
@@ -179,11 +183,14 @@ class QueryPool:
             return sorted(w.pid for w in self._all if w.pid)
 
     def run(self, req: QueryRequest) -> QueryReply:
-        wait = min(QUEUE_WAIT, self.timeout)
-        try:
-            worker = self._idle.get(timeout=wait)
-        except queue.Empty:
-            raise Busy(f"all {self.size} query workers are busy; try again in a moment") from None
+        give_up = time.monotonic() + self.start_timeout
+        while True:  # wait QUEUE_WAIT for a worker busy with a query, longer while a replacement is starting
+            try:
+                worker = self._idle.get(timeout=min(QUEUE_WAIT, self.timeout))
+                break
+            except queue.Empty:
+                if not self._starting or time.monotonic() > give_up:
+                    raise Busy(f"all {self.size} query workers are busy; try again in a moment") from None
         deadline = time.monotonic() + self.timeout
         try:
             worker.conn.send(req)
