@@ -209,10 +209,10 @@ def test_folder_of_texts_in_parallel(runner, tmp_path):
 
 def test_unknown_units_are_listed_for_the_reviewer(runner, tmp_path):
     path = tmp_path / "u-2024.txt"
-    path.write_text("## 2024年沈阳市工作安排\n\n新增光伏装机300兆瓦，建设公园5座。\n", encoding="utf-8")
+    path.write_text("## 2024年沈阳市工作安排\n\n供热管网压力提升至1.6兆帕，建设公园5座。\n", encoding="utf-8")
     r = runner.invoke(cli, ["extract", str(path), "-o", str(tmp_path)])
     assert r.exit_code == 0
-    assert "skipped 1 number(s): unit '兆瓦'" in r.output
+    assert "skipped 1 number(s): unit '兆帕'" in r.output
     assert "# Numbers not drafted" in (tmp_path / "u-2024.yaml").read_text()
 
 

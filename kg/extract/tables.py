@@ -70,7 +70,7 @@ PERCENT_POINT_FORMS = ("个百分点", "百分点")
 #: that a curator can add the unit to data/vocab/units.yaml.
 KNOWN_UNKNOWN_UNITS = (
     "千瓦时", "万千瓦", "千瓦", "兆瓦", "吨标准煤", "吨", "公顷", "亩", "立方米", "公斤", "千克", "小时",
-    "分钟", "个月", "倍", "架次", "标箱", "米",
+    "分钟", "个月", "倍", "架次", "标箱", "米", "千伏", "兆帕",
 )
 
 #: A measure word followed by one of these characters (or, for a tuple, these words) is part of another
