@@ -20,7 +20,6 @@ import json
 import secrets
 from html import escape
 from importlib import resources
-from pathlib import Path
 
 from ..errors import InputError
 from .session import Conflict, Refused, Review
@@ -154,7 +153,3 @@ def run(review: Review, host: str = "127.0.0.1", port: int = 8765, *, allow_remo
     if open_browser:
         threading.Timer(0.5, lambda: webbrowser.open(url)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
-
-
-def static_dir() -> Path:
-    return Path(str(resources.files(__package__).joinpath("static")))

@@ -165,6 +165,8 @@
       text(f[name], "dl-goals");
     } else if (name === "facilities") {
       text((f.facilities || []).join(", "), "dl-facilities");
+    } else if (name === "districts" && !v.districts.length) {  // no gazetteer for this document: names
+      text((f.districts || []).join(", "), null);
     } else if (name === "districts") {
       input = el("fieldset", {className: "checks", name: "districts"});
       const have = new Set(f.districts || []);
@@ -233,6 +235,8 @@
       if (name === "comparator") {
         const c = [form.elements.change.value, form.elements.bound.value].filter(Boolean);
         out.comparator = c.length === 1 ? c[0] : c;
+      } else if (name === "districts" && form.elements.districts.tagName === "INPUT") {
+        out.districts = form.elements.districts.value.split(/[,，、\s]+/).filter(Boolean);
       } else if (name === "districts") {
         out.districts = [...form.querySelectorAll(".f-districts input:checked")].map((b) => b.value);
       } else if (name === "facilities") {
