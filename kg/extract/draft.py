@@ -430,13 +430,14 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
 
     # facilities -----------------------------------------------------------------------------------
     facilities: dict[str, DraftFacility] = {}
+    written = written_names(gaz)  # how the draft names each division (its zh name, or its code if shared)
     used_ids: set[str] = set()
     fac_starts = {f.start for f in fac_hits}
     for hit in fac_hits:
         fac = facilities.get(hit.label)
         if fac is None:
             dkey = districts.prefix_key(hit.label)
-            dname = next((d.zh for d in gaz.divisions if d.key == dkey), None) if dkey else None
+            dname = written.get(dkey) if dkey else None
             fid = _facility_id(hit.label, hit.type)
             while fid in used_ids:  # a hash collision within one text: keep ids unique
                 fid = _facility_id(fid, hit.type)
@@ -449,7 +450,7 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
     # districts ------------------------------------------------------------------------------------
     mentions: list[tuple[str, tuple[int, int]]] = []
     refs: list[tuple[str, tuple[int, int]]] = []
-    zh_of = written_names(gaz)
+    zh_of = written
     for hit in raw_districts:
         if hit.ambiguous and not place_context(text, hit, fac_starts):
             continue
