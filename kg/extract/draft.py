@@ -241,6 +241,9 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
     if not DOC_ID_RE.match(doc_id or ""):
         raise InputError(f"document id {doc_id!r} is not valid: use letters, digits, '_', '.', '-' "
                          "(it names the record file and the source text); pass --doc-id ID")
+    # an explicit --city is checked first (a wrong one is the user's first error), the text's issuer once the
+    # year is known (a name means the division valid then)
+    issuer = resolve_city(vocab, city, gazetteer, text, year) if city or gazetteer is not None else None
     outline = parse_outline(text)
     heading_labels = [h.label for h in outline.headings]
     if year is None:
@@ -249,7 +252,8 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
             raise InputError(f"cannot tell the plan year of {source_name or doc_id}: pass --year YYYY")
     if not 1949 <= year <= 2100:
         raise InputError(f"year {year} is outside 1949–2100")
-    issuer = resolve_city(vocab, city, gazetteer, text, year)
+    if issuer is None or (issuer.code and city):  # --city by name: the division valid in the report's year
+        issuer = resolve_city(vocab, city, gazetteer, text, year)
     gaz = issuer.gazetteer
     data = text.encode("utf-8") if data is None else data
     if date is not None and not _DATE_RE.match(date):
