@@ -16,7 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from .divisions import AdminDivision, Divisions, divisions
-from .namespaces import COMPARATORS, DEFAULT_BASE, GEO, KINDS, OA, ONTOLOGY_IRI, PREFIXES, SY, UNIT
+from .namespaces import COMPARATORS, DEFAULT_BASE, GEO, KINDS, OA, PREFIXES, SY, UNIT
+from .provenance import dataset_triples
 from .records import Corpus, Record, Span
 from .sources import SourceText
 from .vocab import Vocab
@@ -373,6 +374,7 @@ def iter_record_triples(record: Record, vocab: Vocab, mint: Minter, source: Sour
             yield st, k.type, t.kinds[s.kind]
             yield st, k.type, k.QuantifiedStatement
             yield st, k.label, text(f"{m.label} {s.as_written}", "zh")
+            yield st, k.label, text(statement_label_en(m, s, vocab), "en")
             yield st, k.measure, node
             yield st, k.value, typed(_decimal_lexical(s.value), t.dt.decimal)
             yield st, k.unit, shared(mint.unit(s.unit, vocab))
@@ -494,11 +496,7 @@ def iter_triples(corpus: Corpus, *, base: str = DEFAULT_BASE, sources: dict[str,
     k = t.k
     mint = Minter(base, make=str)  # raw IRIs; `t.iri` makes the term
     dataset = t.iri(mint.dataset())
-    yield dataset, k.type, k.Ontology
-    yield dataset, k.imports, t.const(ONTOLOGY_IRI)
-    yield dataset, k.label, t.text("沈阳市政策承诺知识图谱", "zh")
-    yield dataset, k.label, t.text("Shenyang policy commitments knowledge graph", "en")
-    yield dataset, k.license, t.iri("https://creativecommons.org/licenses/by/4.0/")
+    yield from dataset_triples(mint.dataset(), [mint.document(r.document.id) for r in corpus.records], t)
     yield from iter_vocab_triples(corpus.vocab, mint, t)
     yield from iter_jurisdiction_triples(corpus, mint, t)
     sources = sources or {}
@@ -532,3 +530,19 @@ def build_graph(corpus: Corpus, *, base: str = DEFAULT_BASE,
     for triple in iter_triples(corpus, base=base, sources=sources):
         g.add(triple)
     return g
+
+
+#: English words for the comparators in a statement's English label (a change before a bound).
+COMPARATOR_WORDS = {"increase-by": "increase by", "decrease-by": "decrease by", "at-least": "at least",
+                    "at-most": "at most", "approximately": "about", "exactly": ""}
+
+
+def statement_label_en(m, s, vocab: Vocab) -> str:
+    """A statement's English label, made from its parts (the zh label quotes the text): what is measured (the
+    measure's English label, else its category's), the kind and year, comparators, value and unit, e.g.
+    "pocket parks — target 2023: at least 50 parks"."""
+    what = m.label_en or vocab.categories[m.category].en
+    when = f"{s.period[0]}–{s.period[1]}" if s.period else str(s.year)
+    words = [COMPARATOR_WORDS[c] for c in sorted(s.comparators, key=list(COMPARATOR_WORDS).index)]
+    amount = " ".join(w for w in (*words, format(s.value.normalize(), "f"), vocab.units[s.unit].en) if w)
+    return f"{what} — {s.kind} {when}: {amount}"

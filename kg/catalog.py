@@ -196,8 +196,12 @@ def build_catalog(graph: Graph, files: dict[str, bytes], *, site: str | None = N
     for lang in languages:
         add((catalog, DCTERMS.language, lang))
 
-    # -- the dataset (DCAT) …
+    # -- the dataset (DCAT) … typed as in the dump (kg.provenance: also the OWL header importing the ontology)
     add((dataset, RDF.type, DCAT.Dataset))
+    add((dataset, RDF.type, OWL.Ontology))
+    for activity in sorted(graph.objects(dataset, PROV.wasGeneratedBy)):
+        add((dataset, PROV.wasGeneratedBy, activity))
+        add((activity, RDF.type, PROV.Activity))
     both(dataset, DCTERMS.title, cfg["title"])
     both(dataset, DCTERMS.description, cfg["description"])
     add((dataset, DCTERMS.identifier, Literal(str(dataset))))
@@ -382,3 +386,57 @@ def validate_catalog(catalog: Graph, shapes: Graph | None = None) -> list:
                              str(results.value(r, SH.resultMessage) or ""),
                              str(results.value(r, SH.resultSeverity)).rsplit("#", 1)[-1]))
     return sorted(set(out), key=lambda v: (v.severity, v.focus, v.path, v.message))
+
+
+# --------------------------------------------------------------------------------------------------------
+# The counts in docs/lod.md, generated from a build's catalog (never typed by hand)
+
+DOCS = paths.ROOT / "docs" / "lod.md"
+COUNTS_BEGIN = "<!-- counts: written by `kg build` from exports/catalog.ttl; do not edit by hand -->"
+COUNTS_END = "<!-- /counts -->"
+
+
+def counts_markdown(catalog: Graph, ontology: Path = paths.ONTOLOGY) -> str:
+    """The table of docs/lod.md: the data graph's VoID statistics and class partitions, the ontology's size,
+    and every distribution's byte size, as the catalog of a build states them."""
+    from .validate import load_rdf
+
+    dataset = next(catalog.subjects(RDF.type, DCAT.Dataset))
+    stat = {p: int(catalog.value(dataset, VOID[p])) for p in ("triples", "distinctSubjects", "entities",
+                                                               "properties", "classes")}
+    onto = len(load_rdf(ontology, "ontology file"))
+    lines = ["| what | count |", "|---|---:|",
+             f"| triples in the data graph `<…/id/dataset>` (`shenyang.ttl`, `.nt`, `.rdf`, `.jsonld`) | {stat['triples']} |",
+             f"| triples of the ontology graph (`ontology/shenyang.ttl`) | {onto} |",
+             f"| quads in `shenyang.trig` and `shenyang.nq` (data + ontology) | {stat['triples'] + onto} |",
+             f"| triples of `catalog.ttl` | {len(catalog)} |",
+             f"| distinct subjects / IRIs (`void:entities`) / properties / classes | {stat['distinctSubjects']} / "
+             f"{stat['entities']} / {stat['properties']} / {stat['classes']} |"]
+    for part in sorted(catalog.objects(dataset, VOID.classPartition), key=str):
+        cls = catalog.value(part, VOID["class"])
+        lines.append(f"| instances of `{catalog.namespace_manager.normalizeUri(cls)}` | "
+                     f"{int(catalog.value(part, VOID.entities))} |")
+    lines += ["", "| file | bytes |", "|---|---:|"]
+    for dist in sorted(catalog.objects(dataset, DCAT.distribution), key=str):
+        name = str(catalog.value(dist, DCAT.downloadURL)).rsplit("/", 1)[-1]
+        lines.append(f"| `{name}` | {int(catalog.value(dist, DCAT.byteSize))} |")
+    return "\n".join(lines)
+
+
+def refresh_docs(catalog_ttl: bytes, doc: Path = DOCS) -> bool:
+    """Rewrite the counts block of docs/lod.md from a catalog; True if the file changed."""
+    if not doc.is_file():
+        return False
+    text = doc.read_text(encoding="utf-8")
+    if COUNTS_BEGIN not in text or COUNTS_END not in text:
+        return False
+    head, rest = text.split(COUNTS_BEGIN, 1)
+    _, tail = rest.split(COUNTS_END, 1)
+    block = counts_markdown(Graph().parse(data=catalog_ttl, format="turtle"))
+    new = f"{head}{COUNTS_BEGIN}\n{block}\n{COUNTS_END}{tail}"
+    if new == text:
+        return False
+    from .export import write_atomic
+
+    write_atomic(doc, new.encode("utf-8"))
+    return True

@@ -141,6 +141,10 @@ def build(records_dir: Path, sources_dir: Path | None, out_dir: Path, base_iri: 
                            progress=progress, jobs=jobs)
         progress.task("writing exports")
         written = write_all(result, out_dir)
+    from .catalog import CATALOG_FILE, refresh_docs
+
+    if out_dir.resolve() == paths.EXPORTS.resolve() and (out_dir / CATALOG_FILE).is_file():
+        refresh_docs((out_dir / CATALOG_FILE).read_bytes())  # the counts in docs/lod.md come from this build
     if quiet:
         return
     click.echo(f"{len(result.store)} triples from {len(result.corpus.records)} record file(s); "

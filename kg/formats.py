@@ -354,6 +354,8 @@ def to_graphml(g: Graph) -> bytes:
     for n in sorted(src.nodes, key=str):
         attrs = {k: _graphml_scalar(v) for k, v in sorted(src.nodes[n].items()) if v is not None}
         attrs.setdefault("label", str(n))
+        if "value" in attrs:  # a number (GraphML double), so Gephi can size and rank nodes by it
+            attrs["value"] = float(Decimal(str(attrs["value"])))
         out.add_node(str(n), **attrs)
     if src.is_multigraph():
         edges = sorted(src.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
@@ -371,7 +373,8 @@ def to_graphml(g: Graph) -> bytes:
 # CSV: one row per quantified statement
 
 CSV_COLUMNS = ["year", "goal", "measure", "category", "districts", "value", "unit", "comparator", "document",
-               "start", "end", "kind", "as_written", "statement"]
+               "start", "end", "kind", "as_written", "statement",
+               "goal_en", "measure_en", "category_en", "districts_en", "unit_en", "label_en"]
 _KIND_NAMES = {iri: key for key, iri in KINDS.items()}
 _COMPARATOR_KEYS = {iri: key for key, iri in COMPARATORS.items()}
 
@@ -384,6 +387,13 @@ def _label(g: Graph, node, lang: str = "zh", prop=RDFS.label) -> str:
     if not values:
         values = sorted(str(o) for o in g.objects(node, prop))
     return values[0] if values else str(node)
+
+
+def _label_en(g: Graph, node, prop=RDFS.label) -> str:
+    """The node's English label, or "" (no fallback to Chinese: the *_en columns are English or empty)."""
+    if node is None:
+        return ""
+    return min((str(o) for o in g.objects(node, prop) if isinstance(o, Literal) and o.language == "en"), default="")
 
 
 def _decimal_text(lit) -> str:
@@ -425,6 +435,15 @@ def statement_rows(g: Graph) -> list[dict[str, str]]:
             "kind": ";".join(kinds),
             "as_written": str(g.value(st, SY.asWritten) or ""),
             "statement": str(st),
+            # the same labels in English, for readers without Chinese (empty where the data has none)
+            "goal_en": _label_en(g, goal),
+            "measure_en": _label_en(g, measure),
+            "category_en": _label_en(g, g.value(measure, SY.category) if measure is not None else None,
+                                     SKOS.prefLabel),
+            "districts_en": ";".join(sorted(_label_en(g, d) for d in g.objects(measure, SY.district)))
+            if measure is not None else "",
+            "unit_en": _label_en(g, g.value(st, SY.unit)),
+            "label_en": _label_en(g, st),
         })
 
     def key(r):

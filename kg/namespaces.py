@@ -88,6 +88,8 @@ PREFIXES: dict[str, str] = {
     "unit": str(UNIT),
     "geo": str(GEO),
     "foaf": str(FOAF),
+    "dcat": str(DCAT),  # the dataset's own description (kg.provenance)
+    "void": str(VOID),
 }
 
 COMPARATORS: dict[str, URIRef] = {

@@ -93,6 +93,15 @@ def test_every_iri_the_catalog_mints_resolves(site, catalog):
     assert status == 200 and headers["content-type"].startswith("text/html")
 
 
+def test_the_ontology_version_iri_resolves(site):
+    url, _ = site
+    onto = Graph().parse(data=get(url + "ontology", "text/turtle")[2].decode(), format="turtle")
+    version = str(onto.value(URIRef(SITE_ROOT + "ontology"), URIRef("http://www.w3.org/2002/07/owl#versionIRI")))
+    assert version.startswith(SITE_ROOT + "ontology/")
+    assert get(url + version.removeprefix(SITE_ROOT), "text/turtle")[0] == 200
+    assert get(url + "ontology/0.0.0-none", "text/turtle")[0] == 404
+
+
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { %s }"
 PATTERN = "?s a sy:QuantifiedStatement ; sy:value ?v"
 

@@ -46,6 +46,7 @@ def create_app(settings: Settings, dataset: Dataset | None = None, pool: QueryPo
         Route("/id/{rest:path}", resource, methods=["GET"]),
         Route("/exports/{name}", exported_file, methods=["GET", "HEAD"]),
         Route("/ontology", ontology, methods=["GET"]),
+        Route("/ontology/{version}", ontology, methods=["GET"]),
     ]
     # Anyone may query from a web page (YASGUI & co.): read-only, no cookies, so CORS is open.
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],

@@ -25,11 +25,14 @@ async def exported_file(request):
 
 
 async def ontology(request):
-    """GET /ontology: the ontology, as its HTML documentation for browsers (exports/ontology.html) or as
+    """GET /ontology (and /ontology/VERSION, its owl:versionIRI): the ontology, as its HTML documentation for browsers (exports/ontology.html) or as
     RDF (Turtle as written, or JSON-LD, N-Triples, RDF/XML) by content negotiation."""
     import pyoxigraph as ox
 
     server: Server = request.app.state.kg
+    version = request.path_params.get("version")
+    if version is not None and not _is_version_iri(server, f"{ONTOLOGY_IRI}/{version}"):
+        return server.error(f"{request.url.path} is not the ontology's owl:versionIRI", 404, False)
     fmt = graph_format(request.query_params, request.headers.get("accept"))
     if fmt is None:
         return server.error("406 Not Acceptable: ask for text/html, text/turtle, application/ld+json, "
@@ -48,3 +51,15 @@ async def ontology(request):
     fmt = "turtle" if fmt == "html" else fmt
     body = ox.serialize(triples, format=getattr(ox.RdfFormat, GRAPH_FORMATS[fmt][1]), prefixes=used_prefixes(triples))
     return respond(body, 200, GRAPH_FORMATS[fmt][0], headers)
+
+
+def _is_version_iri(server: Server, iri: str) -> bool:
+    import pyoxigraph as ox
+
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    version_iri = ox.NamedNode("http://www.w3.org/2002/07/owl#versionIRI")
+    return next(iter(server.dataset.store.quads_for_pattern(ox.NamedNode(str(ONTOLOGY_IRI)), version_iri, node)),
+                None) is not None
