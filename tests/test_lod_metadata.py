@@ -95,5 +95,6 @@ def test_the_counts_in_docs_lod_md_are_those_of_the_committed_exports():
     text = DOCS.read_text(encoding="utf-8")
     block = text.split(COUNTS_BEGIN, 1)[1].split(COUNTS_END, 1)[0].strip()
     expected = counts_markdown(Graph().parse(kg.paths.EXPORTS / "catalog.ttl", format="turtle"))
-    assert block == expected, "run `kg build` (it rewrites the counts block of docs/lod.md)"
+    assert block == expected, ("run `kg build` (it rewrites the counts block of docs/lod.md) and commit "
+                               "docs/lod.md with exports/")
     assert f"| {len(Graph().parse(kg.paths.EXPORTS / 'shenyang.nt', format='nt'))} |" in block

@@ -298,6 +298,17 @@ def test_push_to_virtuoso_answers_as_the_local_graph(virtuoso, runner, graph_fil
         assert result.exit_code == 0, result.output
     assert virtuoso_count(virtuoso, data_graph) == len(seed_graph)
 
+    # one dataset graph name: the same COUNT with default-graph-uri, with GRAPH and plainly (as on kg serve,
+    # tests/test_lod_serve.py)
+    pattern = "?s a sy:QuantifiedStatement ; sy:value ?v"
+    expected_n = len(set(seed_graph.subjects(RDF.type, SY.QuantifiedStatement)))
+    ways = {"default-graph-uri": (f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", [data_graph]),
+            "GRAPH": (f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{data_graph}> {{ {pattern} }} }}", []),
+            "plainly": (f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", [])}
+    counts = {way: int(virtuoso_select(virtuoso["sparql"], q, g)["results"]["bindings"][0]["n"]["value"])
+              for way, (q, g) in ways.items()}
+    assert counts == dict.fromkeys(ways, expected_n) and expected_n > 0, counts
+
     # Chinese literals survive the trip (the body is sent as UTF-8 and labelled so)
     labels = virtuoso_select(virtuoso["sparql"], 'SELECT ?d ?l WHERE { ?d a sy:District ; rdfs:label ?l '
                              'FILTER(LANG(?l) = "zh") }', [data_graph])

@@ -14,7 +14,10 @@ Routes
   GET /id/PATH          the resource BASE/PATH: every triple with it (or a BASE/PATH#hash node of the same
                         document) as subject, plus the labels of the IRIs it points to. 200 with content
                         negotiation (HTML, Turtle, JSON-LD, N-Triples; `Vary: Accept`; `?format=` overrides),
-                        404 when the graph says nothing about it, 400 for dot segments (path traversal).
+                        404 when the graph says nothing about it, 400 for dot segments (path traversal);
+                        plus the links into it, grouped by property, counted, `?page=N` (100 per property).
+  GET|HEAD /exports/NAME  a file the catalog lists (dcat:downloadURL), with its media type; 404 otherwise.
+  GET /ontology         the ontology (ontology.html for browsers, RDF by Accept); /ontology/VERSION too.
 
 Modules (datasette-style: wiring, then one module per concern)
   app          routes, middleware, the pool's lifespan; `serve` runs the app with uvicorn
@@ -26,7 +29,7 @@ Modules (datasette-style: wiring, then one module per concern)
   pool         the worker processes and their time limit
   describe     what the graph says about one IRI
   html         page frame and term rendering
-  views/       query (/ and /sparql), entity (/id/)
+  views/       query (/ and /sparql), entity (/id/), files (/exports/, /ontology)
 """
 
 from .app import create_app, serve
