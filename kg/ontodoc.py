@@ -122,6 +122,7 @@ def ontology_html(ontology: Path = paths.ONTOLOGY) -> bytes:
     classes = ours(OWL.Class)
     obj_props = ours(OWL.ObjectProperty)
     dt_props = ours(OWL.DatatypeProperty)
+    datatypes = ours(RDFS.Datatype)
     schemes = ours(SKOS.ConceptScheme)
     props = obj_props + dt_props
     domain_of = defaultdict(list)
@@ -140,7 +141,8 @@ def ontology_html(ontology: Path = paths.ONTOLOGY) -> bytes:
            f'<h1>{_esc(title_zh)}</h1><p class="en" lang="en"><strong>{_esc(title_en)}</strong></p>', "<table>",
            f"<tr><th>IRI</th><td><code>{_esc(ont)}</code></td></tr>",
            f"<tr><th>命名空间 Namespace</th><td><code>{_esc(prefix)}: &lt;{_esc(ns)}&gt;</code></td></tr>"]
-    for label, prop in (("版本 Version", OWL.versionInfo), ("作者 Creator", DCTERMS.creator)):
+    for label, prop in (("版本 Version", OWL.versionInfo), ("版本 IRI Version IRI", OWL.versionIRI),
+                        ("作者 Creator", DCTERMS.creator)):
         for v in sorted(str(x) for x in g.objects(ont, prop)):
             out.append(f"<tr><th>{label}</th><td>{_esc(v)}</td></tr>")
     for lic in sorted(g.objects(ont, DCTERMS.license), key=str):
@@ -154,6 +156,7 @@ def ontology_html(ontology: Path = paths.ONTOLOGY) -> bytes:
 
     sections = [("classes", "类 Classes", classes), ("object-properties", "对象属性 Object properties", obj_props),
                 ("datatype-properties", "数据属性 Datatype properties", dt_props),
+                ("datatypes", "数据类型 Datatypes", datatypes),
                 ("schemes", "概念体系 Concept schemes", schemes)]
     out.append("<nav><h2>目录 Contents</h2>")
     for anchor, heading, terms in sections:
@@ -191,6 +194,10 @@ def ontology_html(ontology: Path = paths.ONTOLOGY) -> bytes:
                 ("值域 Range", d.links(g.objects(p, RDFS.range))),
                 ("特性 Characteristics", _esc(", ".join(chars))),
             ]))
+
+    out.append('<h2 id="datatypes">数据类型 Datatypes</h2>')
+    for t in datatypes:
+        out.append(d.term(t, "rdfs:Datatype", [("值域 In range of", d.links(range_of[t]))]))
 
     out.append('<h2 id="schemes">概念体系 Concept schemes</h2>')
     for s in schemes:
