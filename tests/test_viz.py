@@ -61,7 +61,8 @@ def test_projection_has_every_node_of_each_class(seed_graph, G):
     assert set().union(*by_kind.values()) == statements
     # nothing else: documents, units, categories and comparators are attributes, not nodes
     assert G.number_of_nodes() == sum(len(nodes_of(G, c)) for c in
-                                      ("Goal", "Measure", "Facility", "District", "City", "Year", *by_kind))
+                                      ("Goal", "Measure", "Facility", "District", "City", "Province", "Country",
+                                       "Year", *by_kind))
 
 
 @pytest.mark.sources
