@@ -113,8 +113,7 @@ def store_option(fn):
 @click.option("--no-sources", is_flag=True, help="Build from the records alone (no span check, no quotes).")
 @store_option
 @click.option("--shacl", type=click.Choice(["auto", "all", "sample"]), default="auto", show_default=True,
-              help="What SHACL validates: all of the graph, a sample of 3 documents, or auto (all on rdflib, "
-                   "the sample on oxigraph).")
+              help="What SHACL validates: all of the graph (auto = all), or a sample of 3 documents.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success (and draw no progress bars).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes reading the record files (default: one per CPU for big corpora; 1: none).")
@@ -183,7 +182,7 @@ def validate(file: Path | None, records_dir: Path) -> None:
         raise InputError(f"{file}: holds no triples; nothing to validate (is it the right file?)")
     violations = validate_graph(graph)
     if violations:
-        click.echo(explain_violations(violations, graph, locate_records(records_dir)))
+        click.echo(explain_violations(violations, locate_records(records_dir)))
         sys.exit(1)
     click.echo(f"conforms: {len(graph)} triples, 0 violations")
 
@@ -482,7 +481,6 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
       kg query --name targets-by-district --param district=浑南区 --format json
     """
     from . import query as q
-    from .export import write_atomic
     from .results import choose_format, render
 
     if show_prefixes:
@@ -526,6 +524,8 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
         width = shutil.get_terminal_size().columns
     data = render(result, out_format, width=width)
     if output:
+        from .export import write_atomic  # (kg.export loads every export format: only when writing a file)
+
         write_atomic(output, data)
     else:
         sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else click.echo(data.decode(), nl=False)

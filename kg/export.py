@@ -31,23 +31,56 @@ def register(name: str, suffix: str):
     return wrap
 
 
-@register("turtle", ".ttl")
-def to_turtle(g: Graph) -> bytes:
-    """Canonical, diff-friendly Turtle (rdflib's longturtle: sorted subjects, one object per line)."""
-    return g.serialize(format="longturtle", encoding="utf-8")
+#: format name → serialiser `(sorted, unique N-Triples, base IRI) -> bytes`: the formats pyoxigraph writes
+#: (kg.rdfwrite), which a store that already holds its sorted N-Triples feeds without an rdflib graph.
+FROM_NTRIPLES: dict[str, Callable[[bytes, str], bytes]] = {}
+
+
+def register_ntriples(name: str, suffix: str):
+    """Decorator: add a serialiser `(sorted N-Triples, base IRI) -> bytes`; an rdflib graph reaches it through
+    `to_ntriples` (its base IRI is its `id:` prefix)."""
+
+    def wrap(fn: Callable[[bytes, str], bytes]):
+        from .formats import graph_base
+
+        FROM_NTRIPLES[name] = fn
+        FORMATS[name] = (suffix, lambda g: fn(to_ntriples(g), graph_base(g)))
+        return fn
+
+    return wrap
 
 
 @register("nt", ".nt")
 def to_ntriples(g: Graph) -> bytes:
     """N-Triples, one triple per line, lines sorted so the file is byte-stable."""
-    lines = g.serialize(format="nt", encoding="utf-8").splitlines()
-    return b"\n".join(sorted(line for line in lines if line.strip())) + b"\n"
+    lines = g.serialize(format="nt", encoding="utf-8").split(b"\n")
+    return b"\n".join(sorted({line for line in lines if line.strip()})) + b"\n"
+
+
+@register_ntriples("turtle", ".ttl")
+def turtle_of_ntriples(nt: bytes, base: str) -> bytes:
+    """Turtle (pyoxigraph's writer): subjects sorted, `;` between their predicates, prefixes sorted."""
+    from .rdfwrite import turtle
+
+    return turtle(nt)
+
+
+def to_turtle(g: Graph) -> bytes:
+    return FORMATS["turtle"][1](g)
 
 
 def serialize(g: Graph, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise KgError(f"unknown export format {fmt!r}; known: {', '.join(sorted(FORMATS))}")
     return FORMATS[fmt][1](g)
+
+
+def serialize_ntriples(nt: bytes, fmt: str, base: str) -> bytes | None:
+    """One format straight from sorted N-Triples when pyoxigraph writes it (None: it needs an rdflib graph)."""
+    if fmt == "nt":
+        return nt
+    writer = FROM_NTRIPLES.get(fmt)
+    return writer(nt, base) if writer else None
 
 
 def write_atomic(path: Path, data: bytes) -> None:

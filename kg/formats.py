@@ -1,9 +1,9 @@
 """Linked-open-data export formats: JSON-LD, RDF/XML, TriG, N-Quads, GraphML and CSV (registered in kg.export.FORMATS).
 
 Every serialiser is a pure function `graph -> bytes` and is byte-stable: the same triples give the same bytes
-whatever order they were added in and whatever the interpreter's hash seed. rdflib's own RDF/XML and TriG
-writers follow the store's iteration order, so they are fed a *canonical copy* of the graph (kg's prefixes
-only, triples inserted in sorted order); JSON-LD, GraphML and CSV are written here from sorted data.
+whatever order they were added in and whatever the interpreter's hash seed. RDF/XML and TriG are written by
+pyoxigraph from sorted N-Triples (kg.rdfwrite); JSON-LD, GraphML and CSV are written here from sorted data.
+`canonical` (a graph copy in sorted insertion order) serves rdflib writers elsewhere (the catalog).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import lru_cache
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from . import paths
-from .export import register
+from .export import register, register_ntriples
 from .namespaces import COMPARATORS, DEFAULT_BASE, KINDS, OA, ONTOLOGY_IRI, PREFIXES, SY
 
 #: Media types and names of the files `kg build` writes through this module (format name → file name).
@@ -273,57 +273,41 @@ def context_document(base: str = DEFAULT_BASE) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# RDF/XML and TriG (rdflib's writers, fed canonical graphs)
+# RDF/XML and TriG (pyoxigraph's writers, fed sorted N-Triples: kg.rdfwrite)
 
 
-@register("rdfxml", ".rdf")
-def to_rdfxml(g: Graph) -> bytes:
-    """RDF/XML (rdflib's flat writer: one rdf:Description per subject, subjects and properties sorted)."""
-    return canonical(g).serialize(format="xml", encoding="utf-8")
+@register_ntriples("rdfxml", ".rdf")
+def rdfxml_of_ntriples(nt: bytes, base: str) -> bytes:
+    """RDF/XML (pyoxigraph's writer: one rdf:Description per subject, subjects sorted)."""
+    from .rdfwrite import rdfxml
+
+    return rdfxml(nt)
 
 
-def load_ontology() -> Graph:
-    return Graph().parse(paths.ONTOLOGY, format="turtle")
+@register_ntriples("trig", ".trig")
+def trig_of_ntriples(nt: bytes, base: str) -> bytes:
+    """TriG with two named graphs: the data as <…/id/dataset> and the ontology as its own IRI, in IRI order
+    (pyoxigraph's writer; each graph's subjects sorted)."""
+    from .rdfwrite import trig
+
+    return trig(_graphs(nt, base), {**PREFIXES, "vann": "http://purl.org/vocab/vann/"})  # vann: the ontology's header
 
 
-@register("trig", ".trig")
-def to_trig(g: Graph) -> bytes:
-    """TriG with two named graphs: the data as <…/id/dataset> and the ontology as its own IRI.
+def _graphs(nt: bytes, base: str) -> list[tuple[str, bytes]]:
+    """The named graphs of the TriG and N-Quads exports: the data in <…/id/dataset>, the ontology in its IRI."""
+    from .rdfwrite import ntriples_of_turtle
 
-    rdflib's TriG writer orders the graphs of a dataset by a set (hash-seed dependent), so each named graph
-    is written on its own (the Turtle writer inside sorts subjects, properties and objects) and the blocks
-    are joined in IRI order under one sorted prefix header."""
-    base = graph_base(g)
-    parts = [(URIRef(base + "dataset"), g), (ONTOLOGY_IRI, load_ontology())]
-    nm = canonical(Graph()).namespace_manager
-    nm.bind("id", base, replace=True)
-    nm.bind("vann", "http://purl.org/vocab/vann/")  # used by the ontology's header
-    prefixes: set[str] = set()
-    blocks: list[str] = []
-    for name, part in sorted(parts, key=lambda x: str(x[0])):
-        ds = Dataset(default_union=False)
-        ds.namespace_manager = nm
-        target = ds.graph(name)
-        for t in sorted(part, key=_triple_key):
-            target.add(t)
-        text = ds.serialize(format="trig")
-        lines = text.split("\n")  # only \n: U+2028, U+0085 … inside literals are not line ends
-        prefixes.update(line for line in lines if line.startswith("@prefix "))
-        blocks.append("\n".join(line for line in lines if not line.startswith("@prefix ")).strip("\n"))
-    return ("\n".join(sorted(prefixes)) + "\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
+    return [(base + "dataset", nt), (str(ONTOLOGY_IRI), ntriples_of_turtle(paths.ONTOLOGY))]
 
 
-@register("nquads", ".nq")
-def to_nquads(g: Graph) -> bytes:
+@register_ntriples("nquads", ".nq")
+def nquads_of_ntriples(nt: bytes, base: str) -> bytes:
     """N-Quads with the graphs of the TriG file: the data in <…/id/dataset>, the ontology in its own IRI
     (N-Triples lines with the graph name added, sorted: byte-stable, and neither graph has blank nodes)."""
-    from .export import to_ntriples
+    from .rdfwrite import nquads_of
 
-    lines = []
-    for name, part in ((URIRef(graph_base(g) + "dataset"), g), (ONTOLOGY_IRI, load_ontology())):
-        suffix = f" <{name}> .".encode()
-        lines += [line[:-2].rstrip() + suffix for line in to_ntriples(part).splitlines() if line.strip()]
-    return b"\n".join(sorted(lines)) + b"\n"
+    lines = nquads_of(_graphs(nt, base)).split(b"\n")
+    return b"\n".join(sorted(line for line in lines if line)) + b"\n"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -470,11 +454,11 @@ def to_csv(g: Graph) -> bytes:
 def lod_outputs(result, staged: dict[str, bytes]) -> dict[str, bytes]:
     """Every LOD export of a build (JSON-LD + its context, RDF/XML, TriG, GraphML, CSV) and the ontology
     documentation, keyed by file name."""
-    from .export import serialize
     from .ontodoc import ontology_html
 
     g = result.graph
-    files = {name: serialize(g, fmt) for fmt, name in LOD_OUTPUTS.items()}
+    # the store writes TriG and RDF/XML from its sorted N-Triples (pyoxigraph), the rest from the rdflib graph
+    files = {name: result.store.serialize(fmt) for fmt, name in LOD_OUTPUTS.items()}
     files[CONTEXT_FILE] = context_document(graph_base(g))
     files["ontology.html"] = ontology_html()
     return files

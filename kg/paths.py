@@ -35,3 +35,12 @@ def default_seeds() -> Path | None:
     read the seeds)."""
     found = default_sources()
     return found[0] if found else None
+
+
+def cache_dir() -> Path:
+    """Where kg keeps what it can rebuild (query stores, parsed queries): $KG_CACHE_DIR, else
+    $XDG_CACHE_HOME/kg, else ~/.cache/kg."""
+    env = os.environ.get("KG_CACHE_DIR")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kg"

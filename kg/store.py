@@ -5,9 +5,9 @@
   `THRESHOLD` triples, where rdflib gets slow (adding ~33k triples/s, grouped queries taking tens of seconds).
 
 Both are built from the same mapping (kg.build): rdflib terms for rdflib, N-Triples text bulk-loaded into
-pyoxigraph for oxigraph. Both export byte-identical N-Triples (sorted lines), so a store can be swapped for the
-other without changing a published file; Turtle comes from rdflib's longturtle on the small path and from
-pyoxigraph's streaming writer fed sorted triples on the large one (deterministic, not the same layout).
+pyoxigraph for oxigraph. Both keep the sorted N-Triples the build made and write N-Triples, Turtle, TriG and
+RDF/XML from them with pyoxigraph's writers (kg.rdfwrite), so a store can be swapped for the other without
+changing a published file.
 `kg.query.run` accepts either `store.native`.
 """
 
@@ -34,8 +34,6 @@ from .progress import Progress, task
 THRESHOLD = 200_000
 #: Bytes of N-Triples/Turtle per triple, to estimate a file's size in triples before reading it.
 BYTES_PER_TRIPLE = 100
-#: Formats the oxigraph backend writes itself; others go through an rdflib copy of the graph (slow when big).
-FAST_FORMATS = ("nt", "turtle")
 
 BACKENDS = ("auto", "rdflib", "oxigraph")
 
@@ -121,22 +119,26 @@ def shorten(iri: str) -> str:
 class RdflibStore(Store):
     backend = "rdflib"
 
-    def __init__(self, graph: Graph, base: str = DEFAULT_BASE):
+    def __init__(self, graph: Graph, base: str = DEFAULT_BASE, ntriples: bytes | None = None):
         self.native = graph
         self.base = base
+        self._ntriples = ntriples  # sorted, unique; made by the build from the same mapping, else on demand
 
     def __len__(self) -> int:
         return len(self.native)
 
     def ntriples(self) -> bytes:
-        from .export import to_ntriples
+        if self._ntriples is None:
+            from .export import to_ntriples
 
-        return to_ntriples(self.native)
+            self._ntriples = to_ntriples(self.native)
+        return self._ntriples
 
     def serialize(self, fmt: str) -> bytes:
-        from .export import serialize
+        from .export import serialize, serialize_ntriples
 
-        return serialize(self.native, fmt)
+        fast = serialize_ntriples(self.ntriples(), fmt, self.base)
+        return fast if fast is not None else serialize(self.native, fmt)
 
     def rdflib_graph(self) -> Graph:
         return self.native
@@ -288,25 +290,12 @@ class OxigraphStore(Store):
         return self._ntriples
 
     def serialize(self, fmt: str) -> bytes:
-        if fmt == "nt":
-            return self.ntriples()
-        if fmt == "turtle":
-            return self.turtle()
-        from .export import serialize
+        """N-Triples, Turtle, TriG and RDF/XML from the sorted N-Triples (pyoxigraph's writers); the other
+        formats through an rdflib copy of the graph."""
+        from .export import serialize, serialize_ntriples
 
-        return serialize(self.rdflib_graph(), fmt)
-
-    def turtle(self) -> bytes:
-        """Turtle from pyoxigraph's writer, fed the sorted triples: subjects in order, `;` between predicates."""
-        import pyoxigraph as ox
-
-        # No `id:` prefix: oxigraph would escape every '/' of the minted IRIs (id:goal\/shenyang-2023\/ls).
-        data = ox.serialize(ox.parse(self.ntriples(), format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
-                            prefixes=PREFIXES)
-        # The @prefix lines come first; sort them so their order never depends on a hash map.
-        lines = data.split(b"\n")
-        n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
-        return b"\n".join(sorted(lines[:n]) + lines[n:])
+        fast = serialize_ntriples(self.ntriples(), fmt, self.base)
+        return fast if fast is not None else serialize(self.rdflib_graph(), fmt)
 
     def rdflib_graph(self) -> Graph:
         if self._graph is None:
@@ -331,7 +320,9 @@ def export_bytes(store: Store, fmt: str) -> bytes:
     millions)."""
     from .formats import export_graph
 
-    if store.backend == "oxigraph" and fmt in FAST_FORMATS:
+    from .export import FROM_NTRIPLES
+
+    if store.backend == "oxigraph" and (fmt == "nt" or fmt in FROM_NTRIPLES):
         return store.serialize(fmt)
     return export_graph(fmt, store.rdflib_graph())
 
@@ -401,12 +392,8 @@ def build_store(corpus, *, sources: dict | None = None, base: str = DEFAULT_BASE
     spec = StoreSpec.parse(store)
     backend = spec.resolve(estimate_triples(corpus))
     advance = task(progress, "building the graph", len(corpus.records))
-    if backend == "rdflib":
-        if spec.path:
-            raise InputError("--store rdflib keeps the graph in memory; a PATH is only for oxigraph")
-        graph = build_graph(corpus, base=base, sources=sources)
-        advance(len(corpus.records))
-        return RdflibStore(graph, base)
+    if backend == "rdflib" and spec.path:
+        raise InputError("--store rdflib keeps the graph in memory; a PATH is only for oxigraph")
     with gc_paused():  # millions of short-lived objects: see kg.perf
         # UTF-8 bytes sort in code point order, cheaper than str; de-duplicated in the order they were made,
         # which is nearly sorted already (so the sort is mostly merging runs: ~8x faster than a set's order)
@@ -415,6 +402,8 @@ def build_store(corpus, *, sources: dict | None = None, base: str = DEFAULT_BASE
         task(progress, f"sorting {len(lines):,} triples")
         data = b"\n".join(sorted(lines)) + b"\n"
         del lines
+    if backend == "rdflib":  # the same mapping once more, as rdflib terms: the Python API and rdflib's writers
+        return RdflibStore(build_graph(corpus, base=base, sources=sources), base, ntriples=data)
     if spec.path is None:
         return OxigraphStore.from_ntriples(data, base=base, sorted_unique=True, lazy=True)
     task(progress, "loading the store")

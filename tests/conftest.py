@@ -37,6 +37,19 @@ def require_binary(name: str) -> str:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def kg_cache(tmp_path_factory) -> Path:
+    """kg's caches (query stores, parsed queries) in a directory of this test session, not the user's."""
+    path = tmp_path_factory.mktemp("kg-cache")
+    before = os.environ.get("KG_CACHE_DIR")
+    os.environ["KG_CACHE_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("KG_CACHE_DIR", None)
+    else:
+        os.environ["KG_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def sources_dir() -> Path:
     """The directory of the Shenyang seed texts (the first of KG_SOURCES, or ../shared/seeds)."""

@@ -54,3 +54,32 @@ def certainly_bound(node: Any) -> set[str]:
     if name in ("Filter", "Extend", "Graph"):
         return certainly_bound(node.p)
     return set()  # sub-queries, VALUES, BIND and the rest: not relied on
+
+
+_MODIFIERS = {"SelectQuery", "ConstructQuery", "AskQuery", "DescribeQuery", "Distinct", "Reduced", "Slice",
+              "Project", "OrderBy", "AggregateJoin", "Group", "Filter", "Extend"}
+
+
+_MODIFIERS_ABOVE_WHERE = {"SelectQuery", "ConstructQuery", "AskQuery", "DescribeQuery", "Distinct", "Reduced",
+                          "Slice", "Project", "OrderBy"}
+
+
+def bindable_first(algebra: Any) -> set[str]:
+    """Variables a VALUES block may bind at the start of the WHERE group with the same answers as at its end:
+    those a mandatory triple pattern binds and no BIND or select expression mentions."""
+    from rdflib.term import Variable
+
+    node = algebra
+    chain = []
+    while getattr(node, "name", None) in _MODIFIERS and "p" in node:
+        chain.append(node)
+        node = node.p
+    group = next((n for n in chain if n.name == "Group"), None)
+    where = group.p if group is not None else next(
+        (n for n in chain if n.name not in _MODIFIERS_ABOVE_WHERE), node)  # the WHERE group, with its BINDs
+    mentioned: set[str] = set()
+    for n in walk(where):
+        if n.name == "Extend":
+            mentioned.add(str(n.var))
+            mentioned.update(str(v) for v in walk_terms(n.expr) if isinstance(v, Variable))
+    return certainly_bound(node) - mentioned

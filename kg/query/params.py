@@ -13,7 +13,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from ..errors import KgError
-from .algebra import certainly_bound, walk, walk_terms
+from . import parsecache
 from .canned import Param
 from .engines import engine_for
 from .errors import ParamError
@@ -174,7 +174,7 @@ def bind_params(graph: Any, sparql: str, params: Mapping[str, Any] | None = None
     span = where_span(sparql)
     if span is None:
         raise ParamError(f"{located(source)}the query has no WHERE clause to bind parameters in")
-    first = _bound_first(sparql, set(bound))
+    first = _bound_first(sparql, set(bound), source)
     head = " ".join(f"VALUES ?{name} {{ {_sparql_term(term)} }}" for name, term in bound.items() if name in first)
     tail = " ".join(f"VALUES ?{name} {{ {_sparql_term(term)} }}" for name, term in bound.items()
                     if name not in first)
@@ -183,39 +183,18 @@ def bind_params(graph: Any, sparql: str, params: Mapping[str, Any] | None = None
             + (f" {tail} " if tail else "") + sparql[close:]), bound
 
 
-_MODIFIERS = {"SelectQuery", "ConstructQuery", "AskQuery", "DescribeQuery", "Distinct", "Reduced", "Slice",
-              "Project", "OrderBy", "AggregateJoin", "Group", "Filter", "Extend"}
-
-
-_MODIFIERS_ABOVE_WHERE = {"SelectQuery", "ConstructQuery", "AskQuery", "DescribeQuery", "Distinct", "Reduced",
-                          "Slice", "Project", "OrderBy"}
-
-
-def _bound_first(sparql: str, names: set[str]) -> set[str]:
+def _bound_first(sparql: str, names: set[str], source: str | None = None) -> set[str]:
     """The parameters whose VALUES may open the WHERE clause instead of closing it: those a mandatory triple
-    pattern of the WHERE group binds and no BIND or select expression mentions. There the block gives the
-    same answers, and an engine that orders joins (oxigraph) starts from the bound node — one district's
-    rows instead of every row filtered at the end. The others stay at the end: `BIND(... AS ?year)` may not
-    follow a binding of ?year."""
-    from rdflib.term import Variable
-
+    pattern of the WHERE group binds and no BIND or select expression mentions (kg.query.algebra.bindable_first).
+    There the block gives the same answers, and an engine that orders joins (oxigraph) starts from the bound
+    node — one district's rows instead of every row filtered at the end. The others stay at the end:
+    `BIND(... AS ?year)` may not follow a binding of ?year."""
     try:
-        node = parse_query(sparql).prepared.algebra
+        parse_query(sparql, source)  # records the analysis with the parse (kg.query.parsecache)
     except KgError:
         return set()
-    chain = []
-    while getattr(node, "name", None) in _MODIFIERS and "p" in node:
-        chain.append(node)
-        node = node.p
-    group = next((n for n in chain if n.name == "Group"), None)
-    where = group.p if group is not None else next(
-        (n for n in chain if n.name not in _MODIFIERS_ABOVE_WHERE), node)  # the WHERE group, with its BINDs
-    mentioned: set[str] = set()
-    for n in walk(where):
-        if n.name == "Extend":
-            mentioned.add(str(n.var))
-            mentioned.update(str(v) for v in walk_terms(n.expr) if isinstance(v, Variable))
-    return (certainly_bound(node) & names) - mentioned
+    known = parsecache.lookup(sparql)
+    return set(known["bound"]) & names if known else set()
 
 
 def parse_param_args(items: Sequence[str]) -> dict[str, str]:

@@ -48,7 +48,7 @@ class ParsedQuery:
 
     def algebra(self) -> Any:
         """rdflib's translated query for this exact text."""
-        return self.prepared if self.prepared is not None else parse_query(self.text).prepared
+        return self.prepared if self.prepared is not None else parse_with_rdflib(self.text).prepared
 
 
 def located(source: str | None) -> str:
@@ -68,11 +68,28 @@ def syntax_error(text: str, source: str | None, message: str, line: int | None, 
 
 @functools.lru_cache(maxsize=256)
 def parse_query(sparql: str, source: str | None = None) -> ParsedQuery:
-    """Parse a query with rdflib's SPARQL parser, refusing anything that is not a read-only local query.
+    """Parse a query, refusing anything that is not a read-only local query.
 
     Raises `ReadOnlyError` for UPDATE requests, SERVICE and FROM clauses, `QuerySyntaxError` (with line and
-    column) when the text does not parse. Results are cached: parsing is the slow part of a small query.
+    column) when the text does not parse. A text that passed before (in any process: kg.query.parsecache) is
+    not parsed again; its rdflib algebra is then made on demand (`ParsedQuery.algebra`), which only the rdflib
+    engine needs: parsing is the slow part of a small query.
     """
+    from . import parsecache
+
+    known = parsecache.lookup(sparql)
+    if known is not None:
+        return ParsedQuery(sparql, known["kind"])
+    parsed = parse_with_rdflib(sparql, source)
+    from .algebra import bindable_first
+
+    parsecache.record(sparql, parsed.kind, bindable_first(parsed.prepared.algebra))
+    return parsed
+
+
+@functools.lru_cache(maxsize=256)
+def parse_with_rdflib(sparql: str, source: str | None = None) -> ParsedQuery:
+    """Parse a query with rdflib's SPARQL parser and check it is read-only (see `parse_query`)."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery

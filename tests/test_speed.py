@@ -1,0 +1,198 @@
+"""The fast paths give what the reference paths give, on the seeds and on a synthetic corpus: pyoxigraph's
+writers the same graph as the rdflib graph they stand for (isomorphic), pyshacl-turbo the same SHACL report as
+pySHACL (focus nodes, paths, messages) with a violation of every shape planted. Speed itself is measured in
+benchmarks/, not asserted here."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, TIME, XSD
+
+from kg import paths
+from kg.namespaces import OA, ONTOLOGY_IRI, SY
+from kg.records import load_records
+from kg.sources import load_sources
+from kg.store import build_store
+from kg.synth import Plan, synthesize
+from kg.validate import validate_graph
+
+
+@pytest.fixture(scope="module")
+def synth_store(tmp_path_factory):
+    """One made-up city report (about 5k triples), built on the rdflib backend."""
+    out = tmp_path_factory.mktemp("speed") / "corpus"
+    synthesize(Plan(cities=1, years=1, seed=3), out)
+    corpus = load_records(out / "records")
+    return build_store(corpus, sources=load_sources(out / "sources", corpus), store="rdflib")
+
+
+@pytest.fixture(params=["seed", "synth"])
+def store(request, built, synth_store):
+    return built.store if request.param == "seed" else synth_store
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "rdfxml"])
+def test_pyoxigraph_writes_the_rdflib_graph(store, fmt):
+    data = store.serialize(fmt)
+    assert store.serialize(fmt) == data  # deterministic
+    parsed = Graph().parse(data=data, format="turtle" if fmt == "turtle" else "xml")
+    assert isomorphic(parsed, store.native)
+
+
+def test_pyoxigraph_trig_holds_the_data_and_the_ontology(store):
+    data = store.serialize("trig")
+    ds = Dataset()
+    ds.parse(data=data, format="trig")
+    assert isomorphic(ds.graph(URIRef(store.base + "dataset")), store.native)
+    assert isomorphic(ds.graph(ONTOLOGY_IRI), Graph().parse(paths.ONTOLOGY))
+
+
+def test_the_build_ntriples_are_rdflibs(store):
+    """The N-Triples the build made with the graph are the ones rdflib writes for that graph."""
+    from kg.export import to_ntriples
+
+    assert store.ntriples() == to_ntriples(store.native)
+
+
+def _planted(g: Graph) -> tuple[Graph, dict[str, str]]:
+    """A copy of g with a violation of every shape, and what each must be reported as (a message or a path)."""
+    out = Graph()
+    for t in g:
+        out.add(t)
+    first = lambda p, o: sorted(out.subjects(p, o))[0]  # noqa: E731
+    measure, goal = first(RDF.type, SY.Measure), first(RDF.type, SY.Goal)
+    statement = first(SY.comparator, SY.AtLeast)
+    other = sorted(s for s in out.subjects(RDF.type, SY.QuantifiedStatement) if s != statement)
+    district, doc, year = first(RDF.type, SY.District), first(RDF.type, SY.Document), first(RDF.type, SY.Year)
+    span = sorted(out.objects(sorted(out.subjects(RDF.type, SY.Goal))[1], PROV.wasDerivedFrom))[0]
+    selector = sorted(out.objects(span, OA.hasSelector))[0]
+    out.remove((measure, SY.underGoal, None))
+    out.add((measure, SY.district, Literal("not a district")))
+    out.add((statement, SY.comparator, SY.AtMost))
+    out.add((other[0], SY.comparator, URIRef(str(SY) + "Roughly")))
+    out.add((other[1], SY.value, Literal("1.5")))
+    out.add((other[2], SY.asWritten, Literal("9" * 40)))
+    out.remove((other[3], SY.unit, None))
+    out.add((other[3], SY.unit, Literal("km")))
+    for cls in (SY.Target, SY.Outcome):
+        out.remove((other[4], RDF.type, cls))
+    out.add((other[5], SY.reviewed, Literal("maybe")))
+    for o in [o for o in out.objects(district, RDFS.label) if o.language == "en"]:
+        out.remove((district, RDFS.label, o))
+    out.add((goal, RDFS.label, Literal("but", lang="fr")))
+    out.set((doc, SY.sha256, Literal("not-a-checksum")))
+    out.remove((doc, DCTERMS.publisher, None))
+    out.add((selector, OA.exact, Literal("字" * 90)))
+    for begin in out.objects(year, TIME.hasBeginning):
+        out.remove((begin, TIME.inXSDDate, None))
+    out.add((goal, SY.subGoalOf, measure))
+    expected = {
+        "measure without goal": "every measure has exactly one goal",
+        "literal district": "districts come from the gazetteer",
+        "two bounds": "at most one bound comparator",
+        "unknown comparator": "comparators come from the closed sy:Comparators scheme",
+        "string value": "xsd:decimal sy:value",
+        "long asWritten": "keeps its number as written",
+        "literal unit": "exactly one unit",
+        "neither target nor outcome": "is either a sy:Target or a sy:Outcome",
+        "a reviewed flag too many": "whether a person reviewed it",
+        "no en label": "one zh and one en label",
+        "French label": "a goal needs a zh label",
+        "bad checksum": "SHA-256",
+        "no publisher": "dcterms:publisher",
+        "long quote": "quotes (oa:exact) stay short",
+        "year without start date": "( time:hasBeginning time:inXSDDate )",
+        "goal under a measure": "at most one parent goal",
+    }
+    assert out.value(statement, SY.value).datatype == XSD.decimal
+    return out, expected
+
+
+def test_turbo_reports_what_pyshacl_reports(store):
+    """Every planted violation is reported by both engines: the same focus nodes, paths and messages."""
+    assert validate_graph(store.ntriples()) == []
+    graph, expected = _planted(store.native)
+    fast = validate_graph(graph)
+    assert fast == validate_graph(graph, engine="pyshacl")
+    said = [f"{v.path} {v.message}" for v in fast]
+    missing = {what: text for what, text in expected.items() if not any(text in s for s in said)}
+    assert not missing, "\n".join(said)
+    assert not any("_:" in v.path or v.path.startswith("N") for v in fast)  # sequence paths written out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# kg query: a store cached beside the call, a parse remembered between calls
+
+
+def _rows(graph, query):
+    """What a query gives: its rows (or triples), or the error it ends in (a default year the graph lacks)."""
+    from kg import query as Q
+
+    try:
+        result = Q.run(graph, query)
+    except Q.ParamError as e:
+        return str(e)
+    return (result.kind, result.vars, result.rows, result.boolean, sorted(result.triples))
+
+
+@pytest.fixture(params=["seed", "synth"])
+def graph_file(request, built, synth_store, tmp_path_factory):
+    store = built.store if request.param == "seed" else synth_store
+    path = tmp_path_factory.mktemp("graph") / "g.ttl"
+    if not path.exists():
+        path.write_bytes(store.serialize("turtle"))
+    return path
+
+
+def test_the_cached_store_gives_the_rows_of_rdflib(graph_file):
+    from kg import query as Q
+
+    cached = Q.load_graph([graph_file], engine="oxigraph")
+    again = Q.load_graph([graph_file], engine="oxigraph")
+    in_memory = Q.load_graph([graph_file], engine="oxigraph", cache=False)
+    reference = Q.load_graph([graph_file], engine="rdflib")
+    assert type(cached) is type(in_memory) and len(cached) == len(in_memory) == len(again)
+    for name, query in Q.canned_queries().items():
+        rows = _rows(cached, query)
+        assert rows == _rows(in_memory, query), name
+        if name in ("targets-by-year", "district-coverage", "category-values", "at-least"):
+            assert rows == _rows(reference, query), name
+
+
+def test_the_cached_store_follows_its_files(tmp_path, kg_cache):
+    from kg import query as Q
+
+    data = tmp_path / "g.nt"
+    data.write_text('<https://ex.org/a> <https://ex.org/p> "1" .\n', encoding="utf-8")
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s <https://ex.org/p> ?o }"
+    assert Q.run(Q.load_graph([data], engine="oxigraph", ontology=False), count).values() == [{"n": 1}]
+    with data.open("a", encoding="utf-8") as fh:
+        fh.write('<https://ex.org/b> <https://ex.org/p> "2" .\n')
+    assert Q.run(Q.load_graph([data], engine="oxigraph", ontology=False), count).values() == [{"n": 2}]
+    assert len(list((kg_cache / "stores").iterdir())) >= 2
+    data.write_text("<https://ex.org/a> <https://ex.org/p> .\n", encoding="utf-8")  # broken: named, not cached
+    with pytest.raises(Q.InputError, match="g.nt: cannot parse"):
+        Q.load_graph([data], engine="oxigraph", ontology=False)
+
+
+def test_a_remembered_parse_is_not_parsed_again(monkeypatch, built):
+    from kg import query as Q
+    from kg.query import parse, parsecache
+
+    text = Q.canned("targets-by-year").text + "\n# a fresh text\n"
+    first = Q.bind_params(built.store.native, text, {"year": "2023"})
+    assert parsecache.lookup(text)["kind"] == "select"
+    parse.parse_query.cache_clear()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(parse, "parse_with_rdflib", refuse)
+    assert Q.bind_params(built.store.native, text, {"year": "2023"}) == first
+    assert Q.check_read_only(text) == "select"
+    monkeypatch.undo()
+    with pytest.raises(Q.QuerySyntaxError):  # failures are never remembered
+        Q.check_read_only("SELECT * WHERE { ?s ?p }")
+    assert parsecache.lookup("SELECT * WHERE { ?s ?p }") is None
