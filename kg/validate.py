@@ -57,7 +57,7 @@ def refuse_xml_entities(path: Path) -> None:
                          "grow to gigabytes); write their text in place of each &name; reference")
 
 
-def validate_graph(data: Graph | bytes, shapes: Path = paths.SHAPES, ontology: Path = paths.ONTOLOGY,
+def validate_graph(data: Graph | bytes, shapes: Path = paths.SHAPES, ontology: Path = paths.ONTOLOGY, *,
                    engine: str = "turbo") -> list[Violation]:
     """Every SHACL result of the data graph against kg's shapes (empty list = conforms), the whole graph.
 

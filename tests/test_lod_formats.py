@@ -118,7 +118,7 @@ def test_rdfxml_round_trips(exports, seed_graph):
     back = Graph().parse(exports / "shenyang.rdf", format="xml")
     assert isomorphic(back, seed_graph)
     head = (exports / "shenyang.rdf").read_bytes()[:200]
-    assert head.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert head.lower().startswith(b'<?xml version="1.0" encoding="utf-8"?>')  # pyoxigraph writes UTF-8
 
 
 def test_trig_has_data_and_ontology_as_named_graphs(exports, seed_graph, ontology):
