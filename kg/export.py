@@ -41,13 +41,17 @@ def register_ntriples(name: str, suffix: str):
     `to_ntriples` (its base IRI is its `id:` prefix)."""
 
     def wrap(fn: Callable[[bytes, str], bytes]):
-        from .formats import graph_base
-
         FROM_NTRIPLES[name] = fn
-        FORMATS[name] = (suffix, lambda g: fn(to_ntriples(g), graph_base(g)))
+        FORMATS[name] = (suffix, lambda g: fn(to_ntriples(g), _graph_base(g)))
         return fn
 
     return wrap
+
+
+def _graph_base(g: Graph) -> str:
+    from .formats import graph_base
+
+    return graph_base(g)
 
 
 @register("nt", ".nt")
