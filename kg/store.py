@@ -523,7 +523,21 @@ def shacl_sample(corpus, k: int) -> Any:
     if k >= len(records):
         return corpus
     picked = sorted({round(i * (len(records) - 1) / max(1, k - 1)) for i in range(k)}) if k > 1 else [0]
-    chosen = [records[i] for i in picked]
+    return with_facility_definitions(corpus, [records[i] for i in picked])
+
+
+def shacl_batches(corpus, size: int):
+    """The corpus as consecutive parts of `size` documents, each with the records defining the facilities it
+    uses: SHACL on every part checks every node of the graph (kg's shapes look at a node, its own triples and
+    the types of the nodes it points to, all of which a part holds) in bounded memory."""
+    records = corpus.records
+    for start in range(0, len(records), size):
+        yield with_facility_definitions(corpus, list(records[start:start + size]))
+
+
+def with_facility_definitions(corpus, chosen: list) -> Any:
+    """A corpus of the chosen records plus the facility definitions they use from other records."""
+    records = corpus.records
     needed = {fid for r in chosen for m in r.measures for fid in m.facilities}
     have = {f.id for r in chosen for f in r.facilities}
     extra = []

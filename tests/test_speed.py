@@ -196,3 +196,39 @@ def test_a_remembered_parse_is_not_parsed_again(monkeypatch, built):
     with pytest.raises(Q.QuerySyntaxError):  # failures are never remembered
         Q.check_read_only("SELECT * WHERE { ?s ?p }")
     assert parsecache.lookup("SELECT * WHERE { ?s ?p }") is None
+
+
+# ------------------------------------------------------------------------------------------------------------
+# SHACL of a big graph in parts of some documents each
+
+
+def test_shacl_in_parts_reports_what_the_whole_graph_does(built, tmp_path):
+    from kg.namespaces import DEFAULT_BASE
+    from kg.pipeline import _ntriples
+    from kg.store import shacl_batches
+
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(paths.SHAPES.read_text(encoding="utf-8") + """
+shapes:MustHaveDistrict a sh:NodeShape ; sh:targetClass sy:Measure ;
+    sh:property [ sh:path sy:district ; sh:minCount 1 ; sh:message "test: a district is required" ] .
+shapes:OneLabelOnly a sh:NodeShape ; sh:targetClass sy:Year ;
+    sh:property [ sh:path rdfs:label ; sh:maxCount 1 ; sh:message "test: one label" ] .
+""", encoding="utf-8")
+    sources = load_sources(paths.default_sources(), built.corpus)
+    whole = validate_graph(_ntriples(built.corpus, DEFAULT_BASE, sources), shapes)
+    parts = [part for part in shacl_batches(built.corpus, 1)]
+    assert len(parts) == len(built.corpus.records) > 1
+    found = {v for part in parts for v in validate_graph(_ntriples(part, DEFAULT_BASE, sources), shapes)}
+    assert whole and sorted(found, key=lambda v: (v.focus, v.path, v.message)) == whole
+    assert {v.message for v in whole} >= {"test: a district is required", "test: one label"}
+
+
+def test_a_build_above_the_batch_size_checks_every_part(monkeypatch, source_dirs):
+    from kg import pipeline
+
+    monkeypatch.setattr(pipeline, "SHACL_BATCH_TRIPLES", 1000)
+    calls = []
+    real = pipeline.validate_graph
+    monkeypatch.setattr(pipeline, "validate_graph", lambda data, *a, **k: calls.append(len(data)) or real(data))
+    result = pipeline.build(paths.RECORDS, sources_dir=source_dirs, store="oxigraph")
+    assert result.shacl == "all" and len(calls) == len(result.corpus.records)
