@@ -59,9 +59,21 @@ def trig(graphs: Iterable[tuple[str, bytes]], prefixes: Mapping[str, str] | None
 _ROOT = re.compile(rb"<rdf:RDF((?:\s+xmlns:[\w.-]+=\"[^\"]*\")*)\s*>")
 
 
+_PREDICATE = re.compile(rb"^\S+ <([^>]*)> ", re.M)
+_XML_NAME_END = re.compile(r"[A-Za-z_\u00c0-\ufffd][\w.\-\u00b7\u00c0-\ufffd]*$")
+
+
 def rdfxml(nt: bytes, prefixes: Mapping[str, str] | None = None) -> bytes:
-    """RDF/XML of sorted N-Triples: one rdf:Description per subject, namespace declarations sorted."""
+    """RDF/XML of sorted N-Triples: one rdf:Description per subject, namespace declarations sorted.
+
+    Raises ValueError for a predicate that ends in no XML name (<http://example.org/1>): RDF/XML writes
+    predicates as element names, and pyoxigraph would write a broken element for it."""
     import pyoxigraph as ox
+
+    for predicate in set(_PREDICATE.findall(nt)):
+        if not _XML_NAME_END.search(predicate.decode("utf-8")):
+            raise ValueError(f"the predicate <{predicate.decode('utf-8')}> does not end in an XML name, "
+                             "and RDF/XML writes predicates as element names")
 
     data = ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.RDF_XML,
                         prefixes=_prefixes(prefixes))
