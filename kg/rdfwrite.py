@@ -77,6 +77,9 @@ def rdfxml(nt: bytes, prefixes: Mapping[str, str] | None = None) -> bytes:
 
     data = ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.RDF_XML,
                         prefixes=_prefixes(prefixes))
+    # A raw carriage return would come back as a line feed (XML normalises line ends): write it as &#13;
+    # (only literals hold one; IRIs cannot)
+    data = data.replace(b"\r", b"&#13;")
     m = _ROOT.search(data, 0, 4096)
     if m:
         attrs = sorted(re.findall(rb"xmlns:[\w.-]+=\"[^\"]*\"", m.group(1)))
