@@ -138,6 +138,11 @@ def check_read_only(sparql: str, source: str | None = None, timeout: float | Non
     """Raise unless `sparql` is a single read-only query against the local data; return its kind
     (select, ask, construct or describe). For the endpoint and the CLI alike. With `timeout`, parsing runs in
     a child process stopped after that many seconds (QueryTimeout), as the query itself is."""
+    from . import parsecache
+
+    known = parsecache.lookup(sparql)  # parsed before (in any process): no parse, no child process
+    if known is not None:
+        return known["kind"]
     if not timeout:
         return parse_query(sparql, source).kind
     from .timeout import call_with_timeout
