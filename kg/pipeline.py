@@ -99,8 +99,8 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
     """Load, check and build the graph (no files written).
 
     `store` picks the backend (kg.store.StoreSpec: auto, rdflib, oxigraph, oxigraph:PATH). `shacl` says what
-    SHACL validates: "all" the graph (also what "auto" means: the Rust engine checks a million triples in
-    seconds), or "sample", the documents `kg.store.shacl_sample` picks. `jobs`: worker processes reading the
+    SHACL validates: "all" the graph (also what "auto" means: the Rust engine checks a million triples in about
+    half a minute), or "sample", the documents `kg.store.shacl_sample` picks. `jobs`: worker processes reading the
     record files (kg.records.load_records).
     """
     check_base_iri(base)
@@ -121,7 +121,7 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
             size = max(1, len(corpus.records) * SHACL_BATCH_TRIPLES // len(built))
             violations = sorted({v for part in shacl_batches(corpus, size)
                                  for v in validate_graph(_ntriples(part, base, sources))},
-                                key=lambda v: (v.focus, v.path, v.message))
+                                key=lambda v: (v.focus, v.path, v.message, v.severity))
         if violations:
             report = explain_violations(violations, record_locations(corpus, base))
             raise ShapesError(report + "\nNothing was written.")

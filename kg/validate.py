@@ -63,19 +63,22 @@ def validate_graph(data: Graph | bytes, shapes: Path = paths.SHAPES, ontology: P
 
     `data`: an rdflib Graph, or its sorted N-Triples (what `kg build` holds; no rdflib graph needed). The
     ontology is mixed in, as pySHACL's `ont_graph` does, so sh:class sees rdfs:subClassOf. `engine`: "turbo"
-    (pyshacl-turbo, Rust: a million triples in seconds) or "pyshacl" (the reference, minutes there); both give
+    (pyshacl-turbo, Rust: a million triples in half a minute) or "pyshacl" (the reference, far slower); both give
     the same results on kg's shapes (tests/test_speed.py plants a violation of every shape and compares)."""
     shapes_graph = load_rdf(shapes, "SHACL shapes file")
     if engine == "pyshacl":
         import pyshacl
 
         graph = data if isinstance(data, Graph) else Graph().parse(data=data, format="nt")
-        _, results, _ = pyshacl.validate(graph, shacl_graph=shapes_graph, ont_graph=load_rdf(ontology, "ontology file"),
-                                         inference="none", advanced=True, allow_warnings=True)
+        ont_graph = load_rdf(ontology, "ontology file")
+        _, results, _ = pyshacl.validate(graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
+                                         advanced=True, allow_warnings=True)
     elif engine == "turbo":
         import pyshacl_turbo
 
         nt = data if isinstance(data, bytes) else _ntriples(data)
+        if not ontology.is_file():
+            raise InputError(f"{ontology}: no such ontology file")
         text = (nt + _ontology_ntriples(ontology, ontology.stat().st_mtime_ns)).decode("utf-8")
         # N-Triples text straight into the Rust engine (an rdflib Graph would be re-serialised first)
         _, results, _ = _compiled(shapes_graph).validate(pyshacl_turbo.Input(text, "nt", None, {}),
@@ -91,7 +94,7 @@ def validate_graph(data: Graph | bytes, shapes: Path = paths.SHAPES, ontology: P
         severity = results.value(result, SH.resultSeverity)
         out.append(Violation(_short(names, focus), _path_text(names, results, path), str(message or ""),
                              str(severity).rsplit("#", 1)[-1]))
-    return sorted(set(out), key=lambda v: (v.focus, v.path, v.message))
+    return sorted(set(out), key=lambda v: (v.focus, v.path, v.message, v.severity))
 
 
 def _compiled(shapes_graph: Graph):
@@ -110,8 +113,6 @@ def _ntriples(g: Graph) -> bytes:
 def _ontology_ntriples(ontology: Path, mtime: int) -> bytes:
     from .rdfwrite import ntriples_of_turtle
 
-    if not ontology.exists():
-        raise InputError(f"{ontology}: no such ontology file")
     try:
         return ntriples_of_turtle(ontology)
     except (SyntaxError, ValueError) as e:

@@ -110,6 +110,7 @@ def _planted(g: Graph) -> tuple[Graph, dict[str, str]]:
     return out, expected
 
 
+@pytest.mark.slow
 def test_turbo_reports_what_pyshacl_reports(store):
     """Every planted violation is reported by both engines: the same focus nodes, paths and messages."""
     assert validate_graph(store.ntriples()) == []
