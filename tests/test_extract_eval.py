@@ -42,7 +42,7 @@ def test_matching_rules():
         statements=[
             {"value": 3, "unit": "zuo", "as_written": "3座", "span": span("新建公园3座")},
             {"value": 3, "unit": "zuo", "as_written": "3座", "span": span("新建公园3座")},  # same fact twice
-            {"value": 13, "unit": "tiao", "as_written": "12条", "span": span("12条")},       # wrong value
+            {"value": 13, "unit": "tiao", "as_written": "13条", "span": span("12条")},       # wrong value
         ],
         facilities=[{"id": "museum", "label": "工业博物馆", "type": "museum", "span": span("中国工业博物馆"),
                      "district": "铁西区"}],
