@@ -131,9 +131,13 @@ def sparql_path(query: str) -> str:
 
 def request_mix(base: str) -> list[tuple[str, str, str]]:
     """The (kind, path, Accept) requests the clients cycle through, with /id/ paths of real resources."""
-    status, _, body = request(base, "GET", sparql_path(
-        "SELECT ?s WHERE { { ?s a sy:District } UNION { ?s a sy:Measure } } ORDER BY ?s LIMIT 40"),
-        "application/sparql-results+json")
+    for _ in range(60):  # a saturated server (--attack) sheds with 503 + Retry-After: come back
+        status, headers, body = request(base, "GET", sparql_path(
+            "SELECT ?s WHERE { { ?s a sy:District } UNION { ?s a sy:Measure } } ORDER BY ?s LIMIT 40"),
+            "application/sparql-results+json")
+        if status != 503 or "retry-after" not in headers:
+            break
+        time.sleep(float(headers["retry-after"]))
     if status != 200:
         raise RuntimeError(f"the server answered {status} to a plain query: {body[:300]!r}")
     iris = [b["s"]["value"] for b in json.loads(body)["results"]["bindings"]]
@@ -316,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--graph", type=Path, default=None, help="graph file to serve (own server only)")
     ap.add_argument("--url", default=None, help="a running server on loopback, e.g. http://127.0.0.1:8000")
     ap.add_argument("--timeout", type=float, default=10.0, help="kg serve --timeout (own server only)")
+    ap.add_argument("--max-memory", type=int, default=2048, help="kg serve --max-memory MB (own server only)")
     ap.add_argument("--attack", action="store_true",
                     help="while the load runs, send pathological queries (they must end with 503 at the time limit)")
     args = ap.parse_args(argv)
@@ -348,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         result = load(args.url)
     else:
         graph = args.graph or default_graph()
-        with ServeProcess(graph, workers=args.workers, timeout=args.timeout) as server:
+        with ServeProcess(graph, workers=args.workers, timeout=args.timeout,
+                          extra=("--max-memory", str(args.max_memory))) as server:
             print(f"kg serve load: {graph} served by {args.workers} worker(s) at {server.url} "
                   f"({os.cpu_count()} CPUs here)")
             run_load(server.url, min(50, args.requests), min(4, args.clients))  # warm up: workers, caches

@@ -361,7 +361,7 @@ CASES: list[Case] = [
     X("no-city", "a text that names no place, without --city (drafted, jurisdiction unknown)",
       ["extract", file("plain.txt", "一、事项\n完成3个。\n"), "--year", "2024"], 0, r"jurisdiction unknown"),
     X("unknown-city", "--city that names no division of China",
-      ["extract", file("t.txt", SHORT_TEXT), "--city", "atlantis"], 2,
+      ["extract", file("t.txt", SHORT_TEXT), "--city", "atlantis", "--year", "2030"], 2,
       r"--city atlantis: no administrative division is named 'atlantis'; nearest: "),
     X("unknown-encoding", "--encoding that does not exist",
       ["extract", file("t.txt", SHORT_TEXT), "--encoding", "klingon"], 2, r"unknown encoding"),

@@ -139,7 +139,6 @@ class QueryPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        self._starting = 0  # replacement workers still loading the graph
 
     def start(self) -> QueryPool:
         workers = [self._new_worker() for _ in range(self.size)]
@@ -160,7 +159,6 @@ class QueryPool:
             self._all.discard(dead)
             if self._closed:
                 return
-            self._starting += 1
 
         def respawn():
             try:
@@ -172,9 +170,6 @@ class QueryPool:
                     self._idle.put(w)
             except Exception:  # pragma: no cover - the next replacement tries again
                 return
-            finally:
-                with self._lock:
-                    self._starting -= 1
 
         threading.Thread(target=respawn, daemon=True, name="kg-serve-respawn").start()
 
@@ -183,14 +178,10 @@ class QueryPool:
             return sorted(w.pid for w in self._all if w.pid)
 
     def run(self, req: QueryRequest) -> QueryReply:
-        give_up = time.monotonic() + self.start_timeout
-        while True:  # wait QUEUE_WAIT for a worker busy with a query, longer while a replacement is starting
-            try:
-                worker = self._idle.get(timeout=min(QUEUE_WAIT, self.timeout))
-                break
-            except queue.Empty:
-                if not self._starting or time.monotonic() > give_up:
-                    raise Busy(f"all {self.size} query workers are busy; try again in a moment") from None
+        try:  # saturated (every worker busy or starting): say so at once, never queue behind slow queries
+            worker = self._idle.get(timeout=min(QUEUE_WAIT, self.timeout))
+        except queue.Empty:
+            raise Busy(f"all {self.size} query workers are busy; try again in a moment") from None
         deadline = time.monotonic() + self.timeout
         try:
             worker.conn.send(req)
