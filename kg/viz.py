@@ -137,6 +137,15 @@ def _year_value(g: Graph, node) -> int | None:
     return None
 
 
+def _period_years(g: Graph, period) -> tuple[int, int] | None:
+    """(first, last) year of a sy:Period (time:intervalStartedBy / time:intervalFinishedBy its sy:Years)."""
+    if period is None:
+        return None
+    first, last = (g.value(period, p) for p in (TIME.intervalStartedBy, TIME.intervalFinishedBy))
+    years = [_year_value(g, y) if y is not None else None for y in (first, last)]
+    return (years[0], years[1]) if None not in years else None
+
+
 def _spans(g: Graph, node) -> list[dict]:
     """Every Web Annotation anchor of a node: document, offsets and (with sources) the quoted text."""
     out = []
@@ -203,6 +212,8 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
             ys = [y for y in [_year_value(graph, n)] if y is not None]
         if ys:
             own_year[n] = ys
+    periods = {n: p for n in classes if classes[n] in STATEMENT_CLASSES
+               for p in [_period_years(graph, graph.value(n, _SY.period))] if p}
 
     # -- the nodes and their own attributes
     for n in sorted(classes, key=str):
@@ -243,6 +254,8 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
             reviewed = graph.value(n, SY.reviewed)
             if reviewed is not None:
                 attrs["reviewed"] = bool(reviewed.toPython())
+            if n in periods:
+                attrs["period"] = f"{periods[n][0]}–{periods[n][1]}"
             for m in sorted(graph.objects(n, SY.measure), key=str):
                 cat = graph.value(m, SY.category)
                 if cat is not None:
@@ -308,6 +321,8 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     districts: dict = defaultdict(set)
     for n, ys in own_year.items():
         years[n].update(ys)
+    for n, (first, last) in periods.items():  # a multi-year figure belongs to each year of its period
+        years[n].update(range(first, last + 1))
     for f in by_class("Facility"):
         districts[f].update(district_name[d] for d in graph.objects(f, SY.district) if d in district_name)
         years[f] |= span_years[f]
@@ -363,9 +378,10 @@ def _add_jurisdictions(graph: Graph, G: nx.MultiDiGraph, classes: dict[URIRef, s
     for n, cls in classes.items():
         if cls in LEVELS:
             continue
-        for sr in graph.objects(n, PROV.wasDerivedFrom):
-            doc = graph.value(sr, OA.hasSource)
-            issuer = _issuer(graph, doc) if doc is not None else None
+        docs = {graph.value(sr, OA.hasSource) for sr in graph.objects(n, PROV.wasDerivedFrom)}
+        docs |= set(graph.objects(n, PROV.hadPrimarySource))
+        for doc in docs - {None}:
+            issuer = _issuer(graph, doc)
             if issuer is not None and issuer in classes:
                 issued[n].add(issuer)
     parent_props = {"Measure": [SY.underGoal], "Goal": [SY.subGoalOf],

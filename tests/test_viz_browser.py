@@ -254,6 +254,20 @@ def _jurisdiction_graph() -> Graph:
                 sr = BNode()
                 g.add((x, PROV.wasDerivedFrom, sr))
                 g.add((sr, OA.hasSource, doc))
+    # a review figure over five years: a period, not a year (drawn in no year of the chart, listed in its table)
+    period = URIRef(EX + "period/2018-2022")
+    g.add((period, RDF.type, sy("Period")))
+    first = node("year/2018", SY.Year, "2018年", "2018")
+    g.add((first, TIME.inXSDgYear, Literal("2018", datatype=XSD.gYear)))
+    g.add((period, TIME.intervalStartedBy, first))
+    g.add((period, TIME.intervalFinishedBy, years[2022]))
+    s = node("statement/nation-2023-five-years", SY.Outcome, "GDP 5.2%")
+    g.add((s, SY.measure, URIRef(EX + "measure/nation-2023-1")))
+    g.add((s, sy("period"), period))
+    g.add((s, SY.value, Literal("5.2", datatype=XSD.decimal)))
+    g.add((s, SY.unit, pct))
+    g.add((s, SY.comparator, SY.IncreaseBy))
+    g.add((s, PROV.hadPrimarySource, docs["nation", 2023]))
     return g
 
 
@@ -666,7 +680,7 @@ def test_chart_of_targets_with_bounds_and_outcomes_per_jurisdiction(juris):
     JG, p = juris
     p.reset()
     options = p.options("#kg-chart")
-    assert count_in(options["地区生产总值增速"]) == 8  # 7 statements, the range counting twice
+    assert count_in(options["地区生产总值增速"]) == 9  # 8 statements, the range counting twice
     p.page.select_option("#kg-chart", "地区生产总值增速")
     chart = p.js("""() => { const s = document.querySelector('#kg-chart-panel svg');
         return {targets: s.querySelectorAll('g.kg-mark-target').length, outcomes: s.querySelectorAll('g.kg-mark-outcome').length,
@@ -683,8 +697,12 @@ def test_chart_of_targets_with_bounds_and_outcomes_per_jurisdiction(juris):
     assert "2023 · 中华人民共和国 · 结果 outcome · = 5.2 %" in titles
     assert chart["lines"] == 1  # the nation's outcomes 2022 → 2023 joined; the city has one outcome
     assert "中华人民共和国" in chart["key"] and "沈阳市" in chart["key"]
+    assert "1 个多年时期的数值未绘出" in chart["key"]
     rows = p.js("() => [...document.querySelectorAll('#kg-chart-panel table tr')].slice(1).map(r => r.innerText)")
-    assert len(rows) == 8
+    assert len(rows) == 9 and any(r.startswith("2018–2022") and "中华人民共和国" in r and "5.2" in r for r in rows)
+    five = EX + "statement/nation-2023-five-years"  # in every year of its period, for the year filter
+    assert split_values(JG.nodes[five]["years"]) == ["2018", "2019", "2020", "2021", "2022"]
+    assert JG.nodes[five]["period"] == "2018–2022" and JG.nodes[five]["jurisdictions"] == EX + "area/china"
     p.clean()
 
 

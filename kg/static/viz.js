@@ -822,7 +822,7 @@
     var a = N[i], li = el("li"), b = el("button", null, "kg-result"), c = CLS[a["class"]];
     b.type = "button"; b.dataset.node = a.iri;
     var sw = el("span", null, "kg-swatch kg-" + c.shape); sw.style.background = c.color;
-    var meta = [clsName(a["class"]), a.year || values(a.years).join("、"),
+    var meta = [clsName(a["class"]), a.period || a.year || values(a.years).join("、"),
                 values(a.jurisdictions).map(jurisName).join("、"),
                 a.value !== undefined ? [a.comparator, number(a.value), a.unit].filter(Boolean).join(" ") : ""].filter(Boolean);
     b.append(sw, el("span", a.label_zh, "kg-result-label"), el("span", meta.join(" · "), "kg-result-meta"));
@@ -960,17 +960,20 @@
     return span;
   }
   function statementRows(ids, withMeasure) {
-    var table = el("table"), head = el("tr");
-    var cols = (withMeasure ? ["年度", "辖区", "类", "举措"] : ["年度"]).concat(["比较", "数值", "单位", "原文"]);
+    var table = el("table", null, withMeasure ? "kg-across" : ""), head = el("tr");
+    var cols = withMeasure ? ["年度", "辖区", "类", "数值", "举措"] : ["年度", "比较", "数值", "单位", "原文"];
     cols.forEach(function (h) { head.appendChild(el("th", h)); });
     table.appendChild(head);
     ids.forEach(function (id) {
-      var a = N[id], tr = el("tr"), cells = [a.year || values(a.years).join("、")];
+      var a = N[id], tr = el("tr"), cells = [a.period || a.year || values(a.years).join("、")];
       if (withMeasure) {
         var m = linked(id, "measure")[0];
-        cells = cells.concat([values(a.jurisdictions).map(jurisName).join("、"), clsName(a["class"]), m !== undefined ? nodeLink(m) : ""]);
+        cells = cells.concat([values(a.jurisdictions).map(jurisName).join("、"), clsName(a["class"]),
+                              [a.comparator, number(a.value), a.unit].filter(Boolean).join(" ") + (a.as_written ? "（" + a.as_written + "）" : ""),
+                              m !== undefined ? nodeLink(m) : ""]);
+      } else {
+        cells = cells.concat([a.comparator, number(a.value), a.unit, a.as_written]);
       }
-      cells = cells.concat([a.comparator, number(a.value), a.unit, a.as_written]);
       cells.forEach(function (v) { var td = el("td"); if (v instanceof Node) td.appendChild(v); else td.textContent = v === undefined ? "" : String(v); tr.appendChild(td); });
       tr.title = clsName(a["class"]) + (a.reviewed === false ? " · 草稿 draft" : "") + (a.note ? " · " + a.note : "");
       if (a.reviewed === false) tr.classList.add("kg-draft");
@@ -1008,7 +1011,7 @@
     panel.appendChild(actions);
     var dl = el("dl");
     row(dl, "IRI", iriCell(a.iri));
-    row(dl, "年度", a.year !== undefined ? a.year : values(a.years).join("、"));
+    row(dl, "年度", a.period ? a.period + " (时期 period)" : a.year !== undefined ? a.year : values(a.years).join("、"));
     row(dl, "辖区", values(a.jurisdictions).map(function (j) {
       var o = UI.jurisdictions.filter(function (x) { return x.iri === j; })[0]; return o ? o.path || o.zh : jurisName(j);
     }).join("、"));
@@ -1107,7 +1110,8 @@
     var units = {};
     ids.forEach(function (id) { var u = N[id].unit || ""; units[u] = (units[u] || 0) + 1; });
     var unit = Object.keys(units).sort(function (a, b) { return units[b] - units[a] || a.localeCompare(b); })[0];
-    var use = ids.filter(function (id) { return (N[id].unit || "") === unit && N[id].year !== undefined; });
+    var use = ids.filter(function (id) { return (N[id].unit || "") === unit && N[id].year !== undefined && !N[id].period; });
+    var periodOnly = ids.filter(function (id) { return N[id].period; }).length;
     var marks = chartMarks(use), fig = el("figure", null, "kg-chart");
     fig.dataset.category = cat;
     var years = {}, juris = [], vals = [];
@@ -1133,7 +1137,7 @@
       s.appendChild(svg("line", { x1: L, x2: w - Rr, y1: py(t), y2: py(t), stroke: "#eee" }));
       s.appendChild(svg("text", { x: L - 4, y: py(t) + 3, "text-anchor": "end", "font-size": 9, fill: "#666" }, number(t)));
     });
-    var every = Math.ceil(ys.length / 8);
+    var every = Math.ceil(ys.length / 10);
     ys.forEach(function (y, k) {
       if (k % every) return;
       s.appendChild(svg("text", { x: px(y, (juris.length - 1) / 2), y: h - B + 13, "text-anchor": "middle", "font-size": 9, fill: "#444" }, String(y)));
@@ -1176,6 +1180,7 @@
     key.appendChild(el("span", "□ 目标 target  ▲ 至少 ≥  ▼ 至多 ≤  ◇ 约 ≈  ┃ 区间 range  ● 结果 outcome", "kg-chart-legend"));
     var others = Object.keys(units).filter(function (u) { return u !== unit; });
     if (others.length) key.appendChild(el("span", "另有单位 other units, not drawn: " + others.join("、"), "kg-hint"));
+    if (periodOnly) key.appendChild(el("span", periodOnly + " 个多年时期的数值未绘出 figures of a multi-year period are not drawn (see the table)", "kg-hint"));
     fig.appendChild(key);
     return fig;
   }
