@@ -541,6 +541,10 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
               help="One goal and everything under it: IRI, its end (shenyang-2022/ls-03) or label.")
 @click.option("--focus", default=None, help="Only the neighbourhood of one node (IRI, end of IRI or exact label).")
 @click.option("--depth", type=click.IntRange(0, 20), default=1, show_default=True, help="Links from --focus.")
+@click.option("--jurisdiction", default=None,
+              help="Only what the reports of this government say: 沈阳市, its IRI or its division code (100000).")
+@click.option("--level", type=click.Choice(["Country", "Province", "City", "District"]), default=None,
+              help="Only what the reports of governments of this level say.")
 @click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="RDF file to draw (e.g. exports/shenyang.ttl). Default: a fresh build of the records.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -550,8 +554,8 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
 @sources_option
 @handle_errors
 def viz(year: int | None, district: str | None, goal: str | None, focus: str | None, depth: int,
-        graph_file: Path | None, out_file: Path, title: str | None, records_dir: Path,
-        sources_dir: Path | None) -> None:
+        jurisdiction: str | None, level: str | None, graph_file: Path | None, out_file: Path, title: str | None,
+        records_dir: Path, sources_dir: Path | None) -> None:
     """Write the interactive HTML graph: one self-contained file that works offline.
 
     \b
@@ -572,8 +576,9 @@ def viz(year: int | None, district: str | None, goal: str | None, focus: str | N
     else:
         graph = run_build(records_dir, sources_dir=sources_dir or paths.default_sources(), validate=False).graph
     view = to_networkx(graph)
-    if any(x is not None for x in (year, district, goal, focus)):
-        view = filter_graph(view, year=year, district=district, goal=goal, focus=focus, depth=depth)
+    if any(x is not None for x in (year, district, goal, focus, jurisdiction, level)):
+        view = filter_graph(view, year=year, district=district, goal=goal, focus=focus, depth=depth,
+                            jurisdiction=jurisdiction, level=level)
     data = html_bytes(view, title=title)
     write_atomic(out_file, data)
     shown = f" ({view.graph['filters']})" if view.graph.get("filters") else ""

@@ -530,7 +530,8 @@ def filter_graph(G: nx.MultiDiGraph, *, year: int | None = None, district: str |
         tests.append(("districts", name))
         notes.append(name)
     if jurisdiction is not None:
-        node = _find(G, jurisdiction, set(LEVELS), "jurisdiction")
+        coded = sorted(n for n, a in G.nodes(data=True) if a.get("division_code") == jurisdiction.strip())
+        node = coded[0] if len(coded) == 1 else _find(G, jurisdiction, set(LEVELS), "jurisdiction")
         tests.append(("jurisdictions", node))
         notes.append(G.nodes[node]["label_zh"])
     if level is not None:

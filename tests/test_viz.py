@@ -355,11 +355,27 @@ def test_cli_reads_an_rdf_file(runner, seed_graph, G, tmp_path):
 
 
 @pytest.mark.sources
+def test_jurisdiction_and_level_views(G):
+    """Every goal, measure and statement of the seeds comes from a Shenyang report: the city's view and the
+    city level's view keep all of them, with the places and years they link to; the national level has none."""
+    city = next(n for n, a in G.nodes(data=True) if a["class"] == "City")
+    content = {n for n, a in G.nodes(data=True) if a["class"] in {"Goal", "Measure", "Target", "Outcome"}}
+    by_city = filter_graph(G, jurisdiction=G.nodes[city]["label_zh"])
+    assert content <= set(by_city) and set(by_city) == set(filter_graph(G, level="City"))
+    assert set(by_city) == set(filter_graph(G, jurisdiction=city))
+    assert by_city.graph["filters"] == G.nodes[city]["label_zh"]
+    with pytest.raises(InputError, match="leave no node"):
+        filter_graph(G, level="Country")
+
+
+@pytest.mark.sources
 @pytest.mark.parametrize("args, message", [
     (["--district", "北京"], "unknown district '北京'"),
     (["--year", "1999"], "no node of the graph is in year 1999"),
     (["--goal", "ls-03"], "is ambiguous"),
     (["--depth", "2"], "--depth needs --focus"),
+    (["--level", "Town"], "'Town' is not one of"),
+    (["--jurisdiction", "火星"], "no jurisdiction '火星'"),
 ])
 def test_cli_bad_filters_exit_2_without_writing(runner, tmp_path, args, message):
     out = tmp_path / "x.html"
@@ -371,6 +387,6 @@ def test_cli_bad_filters_exit_2_without_writing(runner, tmp_path, args, message)
 def test_cli_help_lists_the_filters(runner):
     res = runner.invoke(cli, ["viz", "--help"])
     assert res.exit_code == 0
-    for opt in ("--year", "--district", "--goal", "--focus", "--depth", "--out", "--graph"):
+    for opt in ("--year", "--district", "--goal", "--focus", "--depth", "--jurisdiction", "--level", "--out", "--graph"):
         assert opt in res.output
     assert Path(paths.EXPORTS / "shenyang.html").name in res.output
