@@ -52,7 +52,8 @@ def nodes_of(G, cls: str) -> set[str]:
 
 @pytest.mark.sources
 def test_projection_has_every_node_of_each_class(seed_graph, G):
-    for cls in ("Goal", "Measure", "Facility", "District", "City", "Year"):
+    places = ("District", "City", "Province", "Country")
+    for cls in ("Goal", "Measure", "Facility", *places, "Year"):
         assert nodes_of(G, cls) == sparql_set(seed_graph, f"SELECT ?n WHERE {{ ?n a sy:{cls} }}"), cls
     statements = sparql_set(seed_graph, "SELECT ?n WHERE { ?n a sy:QuantifiedStatement }")
     by_kind = {k: sparql_set(seed_graph, f"SELECT ?n WHERE {{ ?n a sy:{k} }}") for k in ("Target", "Outcome", "Indicator")}
@@ -61,8 +62,7 @@ def test_projection_has_every_node_of_each_class(seed_graph, G):
     assert set().union(*by_kind.values()) == statements
     # nothing else: documents, units, categories and comparators are attributes, not nodes
     assert G.number_of_nodes() == sum(len(nodes_of(G, c)) for c in
-                                      ("Goal", "Measure", "Facility", "District", "City", "Province", "Country",
-                                       "Year", *by_kind))
+                                      ("Goal", "Measure", "Facility", *places, "Year", *by_kind))
 
 
 @pytest.mark.sources
