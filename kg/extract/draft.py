@@ -22,6 +22,7 @@ from .numbers import Quantity, Skipped, find_quantities, format_value
 from .places import (DistrictMatcher, FacilityFinder, detect_jurisdiction, find_division, gazetteer_for,
                      place_context, written_names)
 from .structure import MAX_SPAN, Heading, Outline, clean_label, parse_outline
+from .timescope import Scope, TimeScopes, heading_scope
 
 DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SLUG_BAD = re.compile(r"[^a-z0-9]+")
@@ -31,6 +32,10 @@ _LEVEL_WORDS_RE = re.compile("(?:" + T._alternation([*T.PREFIX_BOUNDS, "达到",
                                                      "增加至", "扩大至", "调整为", "控制在", "达", "为", "至", "到",
                                                      "共", "计", "累计", "合计"]) + ")+$")
 _YEAR_IN_LABEL = re.compile(r"(19[5-9][0-9]|20[0-9][0-9])")
+#: In a review of several years, a level written after 从/由 is the one before the period, after 到/至/达到/突破
+#: the one at its end (国内生产总值从54万亿元增加到82.7万亿元; 财政收入增加到20.4万亿元).
+_FROM_LEVEL_RE = re.compile(r"[从由](?:不到|不足|近|约)?$")
+_TO_LEVEL_RE = re.compile(r"(?:[到至]|达到|突破)(?:超过|不到|近|约)?$")
 STATEMENT_CONTEXT = 12  # characters of context before a number in a statement's span
 
 
@@ -45,6 +50,7 @@ class DraftStatement:
     span: tuple[int, int]
     year: int | None = None
     note: str | None = None
+    period: tuple[int, int] | None = None
 
 
 @dataclass
@@ -305,30 +311,37 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
             chains[h_index] = out
         return chains[h_index]
 
-    sections: dict[int | None, tuple[str, int | None] | None] = {}
+    # review sections (outcomes) and the time each part of them speaks of --------------------------------
+    sections = []
+    for i, h in enumerate(outline.headings):
+        scope = heading_scope(h.label, year) if h.style not in ("lead", "item") else None
+        if scope is not None and not any(sections and s <= h.start < e for s, e, _ in sections):
+            sections.append((h.start, _section_end(outline, i, len(text)), scope))
+    scopes = TimeScopes(text, year, sections)
+    targets_heading: dict[int | None, bool] = {}
 
-    def section_kind(h_index: int | None) -> tuple[str, int | None] | None:
-        """outcome (with its year) under a review heading, indicator under a targets heading, else None."""
-        if h_index not in sections:
-            labels = [h.label for h in chain(h_index)]
-            found = None
-            for label in labels:
-                if T.REVIEW_HEADING_RE.search(label):
-                    y = _YEAR_IN_LABEL.search(label)
-                    found = ("outcome", int(y.group()) if y else year - 1)
-                    break
-            if found is None and any(T.INDICATOR_HEADING_RE.search(label) for label in labels):
-                found = ("target", None)
-            sections[h_index] = found
-        return sections[h_index]
+    def under_targets_heading(h_index: int | None) -> bool:
+        if h_index not in targets_heading:
+            targets_heading[h_index] = any(T.INDICATOR_HEADING_RE.search(h.label) for h in chain(h_index))
+        return targets_heading[h_index]
 
-    def kind_of(h_index: int | None, category: str, q: Quantity, context: str = "") -> tuple[str, int | None]:
-        found = section_kind(h_index)
-        if found is not None:
-            return found
+    def kind_of(h_index: int | None, q: Quantity, context: str = "",
+                clause_start: int | None = None) -> tuple[str, int | None, tuple[int, int] | None]:
+        """(kind, year or None for the plan year, period or None) of a figure: a 主要预期目标 sentence plans,
+        a review section reports (for the year or period its phrases name), anything else plans."""
         if context and T.INDICATOR_HEADING_RE.search(context):
-            return "target", None  # 主要预期目标是：…
-        return "target", None
+            return "target", None, None  # 主要预期目标是：…
+        scope: Scope | None = scopes.at(q.start, clause_start)
+        if scope is not None and not under_targets_heading(h_index):
+            if scope.period and scope.kind == "outcome":
+                # a period's review states levels at its ends: 从54万亿元(the year before)增加到82.7万亿元(the last)
+                lead = text[max(clause_start if clause_start is not None else 0, q.start - 8):q.start]
+                if _FROM_LEVEL_RE.search(lead):
+                    return "outcome", scope.period[0] - 1, None
+                if _TO_LEVEL_RE.search(lead):
+                    return "outcome", scope.period[1], None
+            return scope.kind, (None if scope.year == year and not scope.period else scope.year), scope.period
+        return "target", None, None
 
     def category_of(*texts: str) -> tuple[str, str | None]:
         cat = categorizer.classify(*texts)
@@ -363,10 +376,10 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
         for q in qs:
             start = max(clause_start, q.start - STATEMENT_CONTEXT, prev_end)
             start = min(start, q.start)
-            kind, st_year = kind_of(h_index, m.category, q, context)
+            kind, st_year, period = kind_of(h_index, q, context, clause_start)
             m.statements.append(DraftStatement(
                 f"{m.id}-{len(m.statements) + 1}", kind, q.value, q.unit, q.comparators, q.as_written,
-                (start, q.end), st_year, q.note))
+                (start, q.end), None if period else st_year, q.note, period))
             prev_end = max(prev_end, q.end)
 
     # walk headings and sentences in text order so measure ids follow the text
@@ -473,6 +486,17 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
         found=issuer.how)
     goals.sort(key=lambda g: (g.id != "g0",))  # the synthetic root goal, if any, first
     return Draft(doc, goals, measures, list(facilities.values()), mentions, refs, skipped, source_name)
+
+
+def _section_end(outline: Outline, i: int, n: int) -> int:
+    """Where heading i's section ends: at the next heading that is not below it (else the end of the text)."""
+    for j in range(i + 1, len(outline.headings)):
+        k = outline.headings[j].parent
+        while k is not None and k != i:
+            k = outline.headings[k].parent
+        if k != i:
+            return outline.headings[j].start
+    return n
 
 
 def _enumerated(text: str, cs: int, ce: int, qs: list[Quantity]):
@@ -594,7 +618,9 @@ def to_yaml(draft: Draft) -> bytes:
             out += [f"      - id: {_q(s.id)}", f"        kind: {s.kind}", f"        value: {_num(s.value)}",
                     f"        unit: {_q(s.unit)}", f"        comparator: {comp}",
                     f"        as_written: {_q(s.as_written)}", f"        span: {_span(s.span)}"]
-            if s.year is not None:
+            if s.period is not None:
+                out.append(f"        period: [{s.period[0]}, {s.period[1]}]")
+            elif s.year is not None:
                 out.append(f"        year: {s.year}")
             if s.note:
                 out.append(f"        note: {_q(s.note[:60])}")

@@ -26,7 +26,7 @@ _IDIOM_RE = re.compile(T._alternation(T.IDIOMS))
 _BAD_CN_RUN = re.compile(r"[一二两三四五六七八九][一二两三四五六七八九〇零]")
 _LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 #: Full-width digits and signs → ASCII, one character for one, so offsets do not move.
-FULLWIDTH = str.maketrans("０１２３４５６７８９．％／", "0123456789.%/")
+FULLWIDTH = str.maketrans("０１２３４５６７８９．％／－～", "0123456789.%/-~")
 MAX_VALUE = Decimal("1e18")
 #: Words that end right before a position: `$` with endpos = the position; the leftmost match is the longest.
 _PREFIX_RE = re.compile(f"(?:{T._alternation(T.PREFIX_BOUNDS)})$")
@@ -164,8 +164,12 @@ def _comparators(norm: str, start: int, end_pos: int, more: bool, post: str | No
 
 
 def _order(comps) -> tuple[str, ...]:
+    """The comparators in written order, at most one change and one bound (the loader refuses more): a hard
+    bound (at least, at most) outranks an approximate one (约…以上 is at least), the first change wins."""
     out = sorted(set(comps), key=_COMPARATOR_ORDER.__getitem__)
-    return tuple(out) or ("exactly",)
+    changes = [c for c in out if c in ("increase-by", "decrease-by")][:1]
+    bounds = [c for c in out if c not in ("increase-by", "decrease-by")][:1]
+    return tuple(changes + bounds) or ("exactly",)
 
 
 def find_quantities(text: str, table: UnitTable, masked=()) -> tuple[list[Quantity], list[Skipped]]:
@@ -242,8 +246,19 @@ def _read(norm: str, text: str, m: re.Match, table: UnitTable):
             unit = table.match(norm, pos)
     values = [value * mult if mult else value]
 
+    # a range written with its unit twice: 6%－6.5%, 6.5%-7% (the unit is read again after the second number)
+    if unit is not None and unit.unit == "percent" and not more and kind == "ar":
+        sep = pos + len(unit.written)
+        if sep < len(norm) and norm[sep] in T.RANGE_SEPARATORS:
+            m2 = _ARABIC_RE.match(norm, sep + 1)
+            u2 = table.match(norm, m2.end()) if m2 else None
+            if m2 and u2 is not None and u2.unit == unit.unit:
+                v2 = Decimal(m2.group().replace(",", ""))
+                if values[0] < v2:
+                    values, pos, unit = [values[0], v2], m2.end(), u2
+
     # a range: 10-15个, 3-5万人, 10%～15%
-    if pos < len(norm) and norm[pos] in T.RANGE_SEPARATORS and not more:
+    if len(values) == 1 and pos < len(norm) and norm[pos] in T.RANGE_SEPARATORS and not more:
         m2 = ATOM_RE.match(norm, pos + 1)
         same = m2 is not None and ((kind == "ar" and m2.group("ar")) or (kind == "cn" and m2.group("cn")))
         if same and (unit is None or unit.unit == "percent"):
@@ -310,7 +325,7 @@ def _finish(norm: str, text: str, s: int, pos: int, values: list[Decimal], unit:
         return None
     if len(values) == 1:
         return [Quantity(s, end, values[0], unit.unit, _order(comps), as_written, unit.note)]
-    changes = [c for c in comps if c in ("increase-by", "decrease-by")]
+    changes = [c for c in comps if c in ("increase-by", "decrease-by")][:1]  # a range's bounds are its own
     note = f"范围 {_plain(values[0])}–{_plain(values[1])}" + (f"; {unit.note}" if unit.note else "")
     return [Quantity(s, end, values[0], unit.unit, _order([*changes, "at-least"]), as_written, note),
             Quantity(s, end, values[1], unit.unit, _order([*changes, "at-most"]), as_written, note)]

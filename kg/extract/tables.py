@@ -107,7 +107,7 @@ PREFIX_BOUNDS: dict[str, str] = {
 CHANGE_VERBS: dict[str, str] = {
     "提高": "increase-by", "增长": "increase-by", "增加": "increase-by", "扩大": "increase-by",
     "提升": "increase-by", "上升": "increase-by", "上涨": "increase-by", "同比增": "increase-by",
-    "增幅": "increase-by", "增速": "increase-by",
+    "增幅": "increase-by", "增速": "increase-by", "涨幅": "increase-by",
     "下降": "decrease-by", "减少": "decrease-by", "压减": "decrease-by", "降低": "decrease-by",
     "缩减": "decrease-by", "削减": "decrease-by", "同比减": "decrease-by", "降幅": "decrease-by",
 }
