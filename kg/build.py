@@ -320,6 +320,8 @@ def iter_record_triples(record: Record, vocab: Vocab, mint: Minter, source: Sour
     if d.title_en:
         yield doc, k.title, text(d.title_en, "en")
     yield doc, k.date, _date(t, d.date)
+    if d.source:
+        yield doc, k.source, iri(d.source)
     yield doc, k.language, text("zh")
     publisher = shared(mint("agent", d.publisher))
     yield doc, k.publisher, publisher

@@ -116,6 +116,7 @@ class Document:
     #: `kg review`'s counts per kind of item ({"statements": {"drafted": 54, "accepted": 40, …}, …}), or None
     review: dict | None = field(default=None, compare=False, hash=False)
     jurisdiction: str | None = None  # GB/T 2260 code of the issuing government (kg.divisions), when known
+    source: str | None = None  # where the text was published (a URL), as dcterms:source
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ class Corpus:
 
 TOP_KEYS = {"document", "goals", "measures", "facilities", "district_mentions"}
 DOC_KEYS = {"id", "slug", "sha256", "chars", "title", "date", "publisher", "city", "jurisdiction", "year",
-            "reviewed", "review"}
+            "reviewed", "review", "source"}
 #: document.review: the counts `kg review` keeps per kind of item (docs/review.md)
 REVIEW_SECTIONS = ("goals", "measures", "statements", "facilities", "district_mentions")
 REVIEW_COUNTS = ("drafted", "accepted", "edited", "rejected", "added")
@@ -433,12 +434,16 @@ def _parse_document(c: _Checker, node: Any, path: Path) -> Document | None:
     if not isinstance(reviewed, bool):
         c.problem(_line(node, "reviewed"), f"{where}.reviewed", "expected true or false")
     review = _parse_review(c, node)
+    source = c.text(node, "source", where, required=False, max_len=400)
+    if source is not None and not re.match(r"^https?://\S+$", source):
+        c.problem(_line(node, "source"), f"{where}.source", f"{source[:40]!r} is not an http(s) URL of the text")
     if doc_id and path.stem != doc_id:
         c.problem(_line(node, "id"), f"{where}.id", f"{doc_id!r} differs from the file name; name the file {doc_id}.yaml")
     if c.problems:
         return None
     return Document(doc_id, slug, sha, chars, str(title["zh"]), title.get("en"), date,
-                    c.text(node, "publisher", where), city, year, bool(reviewed), review, jurisdiction)
+                    c.text(node, "publisher", where), city, year, bool(reviewed), review, jurisdiction,
+                    source=source)
 
 
 def _parse_review(c: _Checker, node: dict) -> dict | None:

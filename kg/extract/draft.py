@@ -373,9 +373,13 @@ def _extract(text: str, *, doc_id: str, year: int | None, city: str | None, gaze
     def add_statements(m: DraftMeasure, qs: list[Quantity], clause_start: int, h_index: int | None,
                        context: str = "") -> None:
         prev_end = clause_start
+        prev: tuple[Quantity, int] | None = None
         for q in qs:
             start = max(clause_start, q.start - STATEMENT_CONTEXT, prev_end)
             start = min(start, q.start)
+            if prev is not None and (prev[0].start, prev[0].end) == (q.start, q.end):
+                start = prev[1]  # the two bounds of a range (6%－6.5%) share one span
+            prev = (q, start)
             kind, st_year, period = kind_of(h_index, q, context, clause_start)
             m.statements.append(DraftStatement(
                 f"{m.id}-{len(m.statements) + 1}", kind, q.value, q.unit, q.comparators, q.as_written,

@@ -98,7 +98,7 @@ PREFIX_BOUNDS: dict[str, str] = {
     "超过": "at-least", "突破": "at-least", "多于": "at-least", "高于": "at-least", "大于": "at-least",
     "逾": "at-least",
     "不超过": "at-most", "不高于": "at-most", "不多于": "at-most", "不大于": "at-most", "至多": "at-most",
-    "最多": "at-most", "低于": "at-most", "少于": "at-most", "小于": "at-most", "控制在": "at-most",
+    "最多": "at-most", "不到": "at-most", "不足": "at-most", "低于": "at-most", "少于": "at-most", "小于": "at-most", "控制在": "at-most",
     "大约": "approximately", "约为": "approximately", "约": "approximately", "将近": "approximately",
     "接近": "approximately", "近": "approximately",
 }

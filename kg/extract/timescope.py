@@ -18,8 +18,8 @@ from . import tables as T
 
 _CN = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _N = r"(?P<n>[0-9]{1,2}|[一二两三四五六七八九十]{1,2})"
-#: A multi-year span back from the plan year: 过去五年, 五年来, 近五年, 本届政府 (a term is five years).
-PERIOD_RE = re.compile(rf"(?:过去|(?<![0-9一二两三四五六七八九十第])近?(?=[0-9一二两三四五六七八九十]{{1,2}}年(?:来|以来|间))){_N}年|本届政府(?:任期|工作)?")
+#: A multi-year span back from the plan year: 过去五年, 五年来, 近五年.
+PERIOD_RE = re.compile(rf"(?:过去|(?<![0-9一二两三四五六七八九十第])近?(?=[0-9一二两三四五六七八九十]{{1,2}}年(?:来|以来|间))){_N}年")
 #: A five-year plan by its number: “十三五”, 十四五时期 (the first plan began in 1953; from the third, 1966,
 #: they follow each other without a gap).
 PLAN_RE = re.compile(r"[“\"]?(?P<plan>十[一二三四五六七八九]|[三四五六七八九])五[”\"]?(?:时期|期间|规划)")
@@ -73,7 +73,7 @@ def marker_scope(match: re.Match, plan_year: int) -> Scope | None:
             return Scope("outcome", last, (first, last))
         return None  # a plan under way: its figures are targets or progress, the text around decides
     if match.re is PERIOD_RE or match.re is LOCAL_PERIOD_RE:
-        n = 5 if text.startswith("本届政府") else _number(match.group("n") or "")
+        n = _number(match.group("n") or "")
         if not n or n < 2 or n > 20:
             return None
         return Scope("outcome", plan_year - 1, (plan_year - n, plan_year - 1))
