@@ -57,7 +57,7 @@ def test_statements_of_the_report():
     assert got == [
         (Decimal("5.5"), "percent", ("increase-by", "approximately"), "target", "5.5%左右"),
         (120000, "person", ("at-least",), "target", "12万人以上"),
-        (3, "percent", ("at-most",), "target", "3%以内"),
+        (3, "percent", ("increase-by", "at-most"), "target", "3%以内"),  # 涨幅: the rise, kept within 3%
         (Decimal("2.5"), "percent", ("decrease-by",), "target", "2.5%"),
         (320, "ge", ("exactly",), "target", "320个"),
         (32000, "hu", ("exactly",), "target", "3.2万户"),
