@@ -286,8 +286,8 @@ def test_plan_vs_outcome_pairs_a_city_with_its_own_outcomes(tmp_path):
     city_of = {r["doc"]: r["city"] for r in q.run(store, """SELECT ?doc ?city WHERE {
         ?d a sy:Document ; dcterms:identifier ?doc ; sy:city/rdfs:label ?city FILTER(LANG(?city) = "zh") }""").values()}
     assert len(set(city_of.values())) == 2 and rows
-    assert {r["city"] for r in rows} == set(city_of.values())
-    assert all(city_of[r["outcome_source"]] == r["city"] for r in rows)
+    assert {r["jurisdiction"] for r in rows} == set(city_of.values())
+    assert all(city_of[r["outcome_source"]] == r["jurisdiction"] for r in rows)
     # every pairing of the same city, category, unit, basis and year is there, and no other
     pairs = q.run(store, f"""SELECT (COUNT(*) AS ?n) WHERE {{
         ?t a sy:Target ; sy:measure/sy:category ?c ; sy:unit ?u ; sy:year ?y ; prov:hadPrimarySource/sy:city ?city .
