@@ -651,10 +651,11 @@ def _parse_statement(c: _Checker, s: Any, where: str, default_id: str, doc: Docu
     reviewed = s.get("reviewed", doc.reviewed)
     if not isinstance(reviewed, bool):
         c.problem(_line(s, "reviewed"), f"{where}.reviewed", "expected true or false")
-    if kind == "outcome" and st_year > int(doc.date[:4]):
-        c.problem(_line(s, "period" if period else "year") or _line(s), f"{where}.year",
-                  f"an outcome for {st_year} cannot be reported in a document dated {doc.date}: an outcome belongs "
-                  "to the year it reports on (the review of the previous year); fix the year or make it a target")
+    if kind == "outcome" and st_year >= int(doc.date[:4]):
+        c.problem(_line(s, "period" if period else "year"), f"{where}.{'period' if period else 'year'}",
+                  f"an outcome for {st_year} cannot be reported in a document dated {doc.date} (the year had not "
+                  "ended): an outcome belongs to the year it reports on, e.g. the review of the previous year; "
+                  "fix the year or make it a target")
     if sid and kind in KINDS and value is not None and unit in c.vocab.units and as_written and span \
             and comparators and all(x in COMPARATORS for x in comparators):
         return Statement(sid, kind, value, unit, tuple(comparators), as_written, span, st_year, note, _line(s),

@@ -229,7 +229,7 @@ def test_an_outcome_after_its_report_is_refused(tmp_path):
     path, line = _broken(tmp_path, "prc-2024", "        year: 2023\n", "        year: 2024\n")
     with pytest.raises(RecordError) as e:
         load_record(path)
-    assert f"{path}:{line}:" in str(e.value) and "cannot be reported in a document dated 2024-03-05" in str(e.value)
+    assert f"{path}:{line}:" in str(e.value) and "cannot be reported in a document dated 2024-03-05 (the year had not ended)" in str(e.value)
 
 
 def test_a_category_the_vocabulary_lacks_is_refused(tmp_path):
