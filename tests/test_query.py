@@ -190,9 +190,9 @@ def test_binding_restricts_before_grouping_and_after_bind(store):
     q = "SELECT ?year (COUNT(?s) AS ?n) WHERE { ?s a sy:Target ; sy:year/time:hasBeginning/time:inXSDDate ?d " \
         "BIND(YEAR(?d) AS ?year) } GROUP BY ?year ORDER BY ?year"
     all_years = Q.run(store, q)
-    assert col(all_years, "year") == [2022, 2023]
+    assert col(all_years, "year") == [2018, 2019, 2021, 2022, 2023, 2024, 2025]
     only = Q.run(store, q, {"year": 2023})
-    assert only.values() == [all_years.values()[1]]
+    assert only.values() == [all_years.values()[4]]
 
 
 # ------------------------------------------------------------------------------------------------------------

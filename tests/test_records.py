@@ -65,9 +65,10 @@ def error_of(records_dir: Path) -> str:
 def test_committed_records_load():
     corpus = load_records(paths.RECORDS)
     ids = {r.document.id for r in corpus.records}
-    assert ids == {"000_2843d9040c2a1b1a", "003_6c8fb738ee7d04de"}
+    national = {"prc-2018", "prc-2019", "prc-2021", "prc-2022", "prc-2023", "prc-2024", "prc-2025"}
+    assert ids == {"000_2843d9040c2a1b1a", "003_6c8fb738ee7d04de"} | national
     years = {r.document.year for r in corpus.records}
-    assert years == {2022, 2023}
+    assert years == {2018, 2019, 2021, 2022, 2023, 2024, 2025}
     for r in corpus.records:
         assert r.goals and r.measures
         assert sum(len(m.statements) for m in r.measures) > 30
