@@ -254,10 +254,11 @@ def test_drafts_of_every_national_report_load(national_texts, tmp_path):
     from kg.extract.draft import extract_text, to_yaml
 
     for doc, text in national_texts.items():
-        draft = extract_text(text, doc_id=doc, year=int(doc[-4:]), city="shenyang")
+        draft = extract_text(text, doc_id=doc, year=int(doc[-4:]))  # the issuer found in the text: the nation
         path = tmp_path / f"{doc}.yaml"
         path.write_bytes(to_yaml(draft))
         record = load_record(path)
+        assert record.document.jurisdiction == "100000"
         assert sum(len(m.statements) for m in record.measures) > 50
 
 
