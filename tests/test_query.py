@@ -157,8 +157,8 @@ def test_district_parameter_accepts_name_short_form_and_key(store):
 def test_unknown_values_say_what_exists(store):
     with pytest.raises(Q.ParamError, match=r"no district '浦东'[\s\S]*known: .*浑南区"):
         run(store, "measures-by-district", district="浦东")
-    with pytest.raises(Q.ParamError, match="no year '2019'[\\s\\S]*2022年, 2023年"):
-        run(store, "targets-by-year", year=2019)
+    with pytest.raises(Q.ParamError, match="no year '2014'[\\s\\S]*2022年, 2023年"):
+        run(store, "targets-by-year", year=2014)  # no report plans or reviews 2014 alone
     with pytest.raises(Q.ParamError, match="did you mean pocket-parks"):
         run(store, "category-values", category="pocket-park")
     with pytest.raises(Q.ParamError, match="unknown parameter district; this query takes: year"):
