@@ -66,14 +66,14 @@ def test_a_far_away_span_does_not_match():
     assert rec_spans["facilities"].matched == 0  # same label, but named elsewhere
 
 
-def test_goals_met_on_the_seed_texts(sources_dir):
-    ev = evaluate(paths.RECORDS, sources_dir)
+def test_goals_met_on_the_seed_texts(source_dirs):
+    ev = evaluate(paths.RECORDS, source_dirs)  # the seeds and the national reports (headline figures)
     assert len(ev.documents) == len(list(paths.RECORDS.glob("*.yaml")))
     for aspect, score in ev.overall().items():
         assert score.curated > 0, aspect
         assert score.precision >= GOAL_PRECISION, (aspect, score.false_positives)
         assert score.recall >= GOAL_RECALL, (aspect, score.misses)
-    for doc in ev.documents:  # every document, not only the sum
+    for doc in (d for d in ev.documents if "statements" in d.scores):  # every city report, not only the sum
         assert doc.scores["statements"].precision >= GOAL_PRECISION
         assert doc.scores["statements"].recall >= GOAL_RECALL
 

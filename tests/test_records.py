@@ -71,7 +71,7 @@ def test_committed_records_load():
     assert years == {2018, 2019, 2021, 2022, 2023, 2024, 2025}
     for r in corpus.records:
         assert r.goals and r.measures
-        assert sum(len(m.statements) for m in r.measures) > 30
+        assert sum(len(m.statements) for m in r.measures) > 10  # a national record: its headline figures
 
 
 def test_minimal_record_loads_and_normalises_district(tmp_path):
