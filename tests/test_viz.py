@@ -83,8 +83,8 @@ def test_projection_edges_are_the_rdf_relations(seed_graph, G):
 
 
 @pytest.mark.sources
-def test_node_attributes_come_from_the_graph_and_the_source_text(seed_graph, G, sources_dir):
-    texts = {p.stem: p.read_text(encoding="utf-8") for p in sources_dir.glob("*.txt")}
+def test_node_attributes_come_from_the_graph_and_the_source_text(seed_graph, G, source_dirs):
+    texts = {p.stem: p.read_text(encoding="utf-8") for d in source_dirs for p in d.glob("*.txt")}
     checked = 0
     for n, a in G.nodes(data=True):
         assert a["iri"] == n and a["label"] == a["label_zh"]
@@ -184,7 +184,7 @@ def test_focus_view_by_depth(G):
 def test_view_errors_name_the_fix(G):
     with pytest.raises(InputError, match="unknown district '北京'; districts in the graph: .*浑南区"):
         filter_graph(G, district="北京")
-    with pytest.raises(InputError, match="no node of the graph is in year 1999; years present: 2022, 2023"):
+    with pytest.raises(InputError, match="no node of the graph is in year 1999; years present: .*2022, 2023"):
         filter_graph(G, year=1999)
     with pytest.raises(InputError, match="goal 'ls-03' is ambiguous: it matches 2 nodes"):
         filter_graph(G, goal="ls-03")
@@ -255,7 +255,7 @@ def test_page_holds_the_projection_in_chinese(G, page):
     assert {(iris[s], iris[o], rel) for s, o, rel in data["edges"]} == set(G.edges(keys=True))
     ui = data["ui"]
     assert {r["zh"] for r in ui["relations"].values()} >= {"所属目标", "上级目标"}  # relation labels from the ontology
-    assert ui["years"] == ["2022", "2023"] and HUNNAN in ui["districts"]
+    assert {"2022", "2023"} <= set(ui["years"]) and HUNNAN in ui["districts"]
     assert "目标" in {c["zh"] for c in ui["classes"] if c["count"]}
     assert page.encode("utf-8").count("沈阳".encode("utf-8")) > 0
 
@@ -309,9 +309,10 @@ def test_reading_guide_is_the_ontologys_own_definitions(G, page):
 
 @pytest.mark.sources
 def test_statements_carry_their_measures_category_and_jurisdiction(seed_graph, G):
-    city = "https://w3id.org/shenyang-policy/id/district/shenyang"
+    issuers = {("https://w3id.org/shenyang-policy/id/district/shenyang", "City"),
+               ("https://w3id.org/shenyang-policy/id/district/china", "Country")}  # Shenyang's and the nation's
     stmts = [a for _, a in G.nodes(data=True) if a["class"] in ("Target", "Outcome", "Indicator")]
-    assert stmts and all(a.get("jurisdictions") == city and a.get("levels") == "City" for a in stmts)
+    assert stmts and all((a.get("jurisdictions"), a.get("levels")) in issuers for a in stmts)
     for n, a in G.nodes(data=True):
         if a["class"] == "Target":
             measure = seed_graph.value(URIRef(n), SY.measure)
