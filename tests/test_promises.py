@@ -265,20 +265,20 @@ def test_drafts_of_every_national_report_load(national_texts, tmp_path):
 def test_the_extractor_reads_reviews_and_targets():
     from kg.extract.draft import extract_text
 
-    text = ("一、过去五年工作回顾\n\n五年来，国内生产总值从54万亿元增加到82.7万亿元，年均增长7.1%。"
-            "刚刚过去的2017年，国内生产总值增长6.9%。\n\n二、2018年工作建议\n\n"
-            "今年发展主要预期目标是：国内生产总值增长6%－6.5%；城镇调查失业率5.5%以内；居民消费价格涨幅3%左右。\n")
+    text = ("一、过去五年的工作\n\n五年来，国内生产总值从40万亿元增加到60.5万亿元，年均增长6.8%。"  # made-up figures
+            "刚刚过去的2017年，国内生产总值增长6.2%。\n\n二、2018年的任务\n\n"
+            "今年的主要预期目标是：国内生产总值增长5.5%－6%；城镇调查失业率5%以内；居民消费价格涨幅2.5%左右。\n")
     d = extract_text(text, doc_id="t", year=2018, city="shenyang")
     got = [(s.kind, s.year, s.period, s.value, s.comparators) for s in d.statements()]
     assert got == [
-        ("outcome", 2012, None, Decimal("54000000000000"), ("exactly",)),
-        ("outcome", 2017, None, Decimal("82700000000000"), ("exactly",)),
-        ("outcome", None, (2013, 2017), Decimal("7.1"), ("increase-by",)),
-        ("outcome", 2017, None, Decimal("6.9"), ("increase-by",)),
-        ("target", None, None, Decimal("6"), ("increase-by", "at-least")),
-        ("target", None, None, Decimal("6.5"), ("increase-by", "at-most")),
-        ("target", None, None, Decimal("5.5"), ("at-most",)),
-        ("target", None, None, Decimal("3"), ("increase-by", "approximately")),
+        ("outcome", 2012, None, Decimal("40000000000000"), ("exactly",)),
+        ("outcome", 2017, None, Decimal("60500000000000"), ("exactly",)),
+        ("outcome", None, (2013, 2017), Decimal("6.8"), ("increase-by",)),
+        ("outcome", 2017, None, Decimal("6.2"), ("increase-by",)),
+        ("target", None, None, Decimal("5.5"), ("increase-by", "at-least")),
+        ("target", None, None, Decimal("6"), ("increase-by", "at-most")),
+        ("target", None, None, Decimal("5"), ("at-most",)),
+        ("target", None, None, Decimal("2.5"), ("increase-by", "approximately")),
     ]
 
 
