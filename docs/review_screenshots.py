@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from test_review_browser import CHROMIUM_ARGS, go_to, select_chars  # noqa: E402
+from conftest import CHROMIUM_ARGS  # noqa: E402
+from test_review_browser import go_to, select_chars  # noqa: E402
 
 from kg.extract.draft import extract_text, to_yaml  # noqa: E402
 

@@ -37,6 +37,28 @@ def require_binary(name: str) -> str:
     return path
 
 
+# Headless Chromium as the machine allows it (no sandbox as root, no background connections to a closed network).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextlib.contextmanager
+def launched_chromium():
+    """The system's Chromium driven by Playwright; skips (fails under CI=true) when either is missing."""
+    chromium = require_binary("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    require(sync_playwright is not None, "the Python package playwright is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def kg_cache(tmp_path_factory) -> Path:
     """kg's caches (query stores, parsed queries) in a directory of this test session, not the user's."""

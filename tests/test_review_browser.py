@@ -20,12 +20,10 @@ import yaml
 from kg import paths
 from kg.cli import cli
 
-from conftest import free_port, require, require_binary
+from conftest import free_port, launched_chromium, require
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 REPORT = "prc-2024"
 HOSTILE = "<img src=x onerror=__xss=1>"
 
@@ -111,14 +109,7 @@ def server(drafted):
 
 @pytest.fixture(scope="module")
 def page(server):
-    chromium = require_binary("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    require(sync_playwright is not None, "the Python package playwright is not installed")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+    with launched_chromium() as browser:
         context = browser.new_context(viewport={"width": 1300, "height": 820}, bypass_csp=True)
         blocked, errors = [], []
 
@@ -136,7 +127,6 @@ def page(server):
         pg.wait_for_function("() => window.kgReview && window.kgReview.ready", timeout=30_000)
         pg.blocked, pg.errors = blocked, errors
         yield pg
-        browser.close()
 
 
 def wait_saved(page, before: int) -> None:
