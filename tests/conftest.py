@@ -37,6 +37,22 @@ def require_binary(name: str) -> str:
     return path
 
 
+@contextlib.contextmanager
+def one_record_project(data: dict):
+    """A records folder holding `data` as kg doctor's one record file, and a sources folder with its short text."""
+    import tempfile
+
+    from kg.doctor import DOC_ID, RECORD_NAME, SOURCE_TEXT, dump_record
+
+    with tempfile.TemporaryDirectory() as tmp:
+        records, sources = Path(tmp) / "records", Path(tmp) / "sources"
+        records.mkdir()
+        sources.mkdir()
+        (records / RECORD_NAME).write_bytes(dump_record(data))
+        (sources / f"{DOC_ID}.txt").write_text(SOURCE_TEXT, encoding="utf-8")
+        yield records, sources
+
+
 # Headless Chromium as the machine allows it (no sandbox as root, no background connections to a closed network).
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

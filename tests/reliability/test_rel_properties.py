@@ -12,7 +12,7 @@ from pathlib import Path
 
 import cn2an
 import yaml
-from conftest import require
+from conftest import one_record_project, require
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,12 +113,7 @@ def like(value):
 def test_what_the_loader_accepts_the_build_writes(data):
     """A record the loader accepts (and whose spans match the text) becomes a graph every export format writes,
     and the XML ones are well-formed."""
-    with tempfile.TemporaryDirectory() as tmp:
-        records, sources = Path(tmp) / "records", Path(tmp) / "sources"
-        records.mkdir()
-        sources.mkdir()
-        (records / RECORD_NAME).write_bytes(dump_record(data))
-        (sources / f"{DOC_ID}.txt").write_text(SOURCE_TEXT, encoding="utf-8")
+    with one_record_project(data) as (records, sources):
         try:
             corpus = load_records(records, VOCAB)
             texts = load_sources(sources, corpus)

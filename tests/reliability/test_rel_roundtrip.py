@@ -7,16 +7,15 @@ import copy
 import csv
 import io
 import json
-import tempfile
 import xml.dom.minidom
-from pathlib import Path
 
+from conftest import one_record_project
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset, Graph, Literal
 
 from kg.build import build_graph
-from kg.doctor import DOC_ID, RECORD_NAME, SOURCE_TEXT, dump_record, good_record
+from kg.doctor import good_record
 from kg.errors import RecordError
 from kg.export import serialize
 from kg.records import load_records
@@ -32,12 +31,7 @@ RDF = {"turtle": "turtle", "nt": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
 
 
 def _build(data: dict):
-    with tempfile.TemporaryDirectory() as tmp:
-        records, sources = Path(tmp) / "records", Path(tmp) / "sources"
-        records.mkdir()
-        sources.mkdir()
-        (records / RECORD_NAME).write_bytes(dump_record(data))
-        (sources / f"{DOC_ID}.txt").write_text(SOURCE_TEXT, encoding="utf-8")
+    with one_record_project(data) as (records, sources):
         try:
             corpus = load_records(records, VOCAB)
         except RecordError as e:
