@@ -142,6 +142,23 @@ def workspace(tmp_path_factory):
     ws.close()
 
 
+def wait_until_answering(proc: subprocess.Popen, url: str, seconds: float, name: str, log) -> None:
+    """Poll URL until it answers 200; fail the test (with `log()`) if the process exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{name} exited with {proc.returncode}: {log()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{name} did not answer on {url} within {seconds:g} s: {log()}")
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def kg_serve(args: list[str], log: Path, port: int | None = None):
     """`kg serve ARGS` in a subprocess on loopback (a free port unless given); yields its base URL once `/`
@@ -152,17 +169,7 @@ def kg_serve(args: list[str], log: Path, port: int | None = None):
                                  *args], stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            if proc.poll() is not None:
-                pytest.fail(f"kg serve exited with {proc.returncode}: {log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"kg serve did not answer within 60 s: {log.read_text()}")
+        wait_until_answering(proc, base + "/", 60, "kg serve", lambda: log.read_text())
         yield base
     finally:
         proc.terminate()

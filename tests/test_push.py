@@ -12,17 +12,14 @@ import base64
 import http.server
 import subprocess
 import threading
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from conftest import free_port, require_binary, sparql_json_rows
+from conftest import free_port, require_binary, sparql_json_rows, wait_until_answering
 from kg.namespaces import ONTOLOGY_IRI, SY
 
 
@@ -229,19 +226,8 @@ def virtuoso(tmp_path_factory):
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{http_port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"virtuoso-t exited with {proc.returncode}: {(d / 'stdout.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(base + "/sparql?query=ASK%7B%7D", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Virtuoso did not answer on {base} within 180 s")
-            time.sleep(0.25)
+        wait_until_answering(proc, base + "/sparql?query=ASK%7B%7D", 180, "Virtuoso",
+                             lambda: (d / "stdout.log").read_text()[-2000:])
         yield {"sparql": base + "/sparql", "crud": base + "/sparql-graph-crud-auth", "user": "dba",
                "password": "dba"}
     finally:
