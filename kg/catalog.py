@@ -342,7 +342,7 @@ def catalog_turtle(graph: Graph, files: dict[str, bytes], **kwargs) -> bytes:
 
 def catalog_output(result, staged: dict[str, bytes]) -> dict[str, bytes]:
     """Publisher for `kg build` (must run last): the catalog of every file staged before it."""
-    return {CATALOG_FILE: catalog_turtle(result.graph, staged)}
+    return {CATALOG_FILE: catalog_turtle(result.view, staged)}  # the statistics from the indexed N-Triples
 
 
 def catalog_for_directory(exports: Path, *, site: str | None = None) -> bytes:

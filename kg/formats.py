@@ -110,6 +110,19 @@ _STR_PROPS = {  # plain strings
 _JSONLD_PREFIX_RENAMES = {"unit": "qudt-unit"}
 
 
+def _compactor(prefixes: dict[str, str]):
+    """`_compact` with these prefixes, remembering every IRI it has compacted (a graph repeats its IRIs)."""
+    done: dict[str, str] = {}
+
+    def compact(iri: str) -> str:
+        out = done.get(iri)
+        if out is None:
+            out = done[iri] = _compact(iri, prefixes)
+        return out
+
+    return compact
+
+
 def _compact(iri: str, prefixes: dict[str, str]) -> str:
     best = ""
     for ns in prefixes.values():
@@ -192,14 +205,14 @@ def _value_key(v) -> str:
     return json.dumps(v, ensure_ascii=False, sort_keys=True)
 
 
-def _plain_value(o, prefixes: dict[str, str]):
+def _plain_value(o, compact):
     """A value under a compact-IRI key (no term coercion): expanded value objects, IRIs compacted."""
     if isinstance(o, URIRef):
-        return {"@id": _compact(str(o), prefixes)}
+        return {"@id": compact(str(o))}
     if o.language:
         return {"@value": str(o), "@language": o.language}
     if o.datatype and o.datatype != XSD.string:
-        return {"@value": str(o), "@type": _compact(str(o.datatype), prefixes)}
+        return {"@value": str(o), "@type": compact(str(o.datatype))}
     return str(o)
 
 
@@ -209,51 +222,68 @@ def to_jsonld_document(g: Graph, ctx: dict | None = None) -> dict:
     is written under the prefixed name instead, so the document always expands to exactly g."""
     ctx = ctx or jsonld_context(graph_base(g))
     prefixes, props, classes = _term_index(ctx)
-    nodes: dict = defaultdict(lambda: defaultdict(list))
-    for s, p, o in g:
-        if isinstance(s, BNode) or isinstance(o, BNode):
-            raise ValueError("kg graphs mint no blank nodes; JSON-LD export does not support them")
-        nodes[s][p].append(o)
+    compact = _compactor(prefixes)
+    nodes = g.spo if hasattr(g, "spo") else _by_subject(g)  # a GraphView holds them so already
+    rdf_type = RDF.type
+    handling: dict = {}  # predicate → how its values are written (the same for every subject)
     out = []
     for s in sorted(nodes, key=str):
-        node: dict = {"@id": _compact(str(s), prefixes)}
+        if isinstance(s, BNode):
+            raise ValueError("kg graphs mint no blank nodes; JSON-LD export does not support them")
+        node: dict = {"@id": compact(str(s))}
         entries: dict[str, list] = defaultdict(list)
         lang_maps: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for p, objects in nodes[s].items():
-            if p == RDF.type:
-                types = sorted(classes.get(str(o), _compact(str(o), prefixes)) for o in objects)
+            how = handling.get(p)
+            if how is None:
+                term, defn = props.get(str(p), (None, {}))
+                how = handling[p] = (p == rdf_type, term, compact(str(p)), defn.get("@container") == "@language",
+                                     defn.get("@type"))
+            is_type, term, fallback, language_map, coerce = how
+            if is_type:
+                if any(isinstance(o, BNode) for o in objects):
+                    raise ValueError("kg graphs mint no blank nodes; JSON-LD export does not support them")
+                types = sorted(classes.get(str(o)) or compact(str(o)) for o in objects)
                 node["@type"] = types[0] if len(types) == 1 else types
                 continue
-            term, defn = props.get(str(p), (None, {}))
-            fallback = _compact(str(p), prefixes)
             for o in objects:
-                coerce = defn.get("@type")
+                if isinstance(o, BNode):
+                    raise ValueError("kg graphs mint no blank nodes; JSON-LD export does not support them")
                 if term is None:
-                    entries[fallback].append(_plain_value(o, prefixes))
-                elif defn.get("@container") == "@language":
+                    entries[fallback].append(_plain_value(o, compact))
+                elif language_map:
                     if isinstance(o, Literal) and o.language:
                         lang_maps[term][o.language].append(str(o))
                     else:
-                        entries[fallback].append(_plain_value(o, prefixes))
+                        entries[fallback].append(_plain_value(o, compact))
                 elif coerce == "@id":
                     if isinstance(o, URIRef):
-                        entries[term].append(_compact(str(o), prefixes))
+                        entries[term].append(compact(str(o)))
                     else:
-                        entries[fallback].append(_plain_value(o, prefixes))
+                        entries[fallback].append(_plain_value(o, compact))
                 elif coerce:
                     if isinstance(o, Literal) and str(o.datatype) == coerce and not o.language:
                         entries[term].append(str(o))
                     else:
-                        entries[fallback].append(_plain_value(o, prefixes))
+                        entries[fallback].append(_plain_value(o, compact))
                 else:
-                    entries[term].append(_plain_value(o, prefixes))
+                    entries[term].append(_plain_value(o, compact))
         for key, values in entries.items():
-            values = sorted(values, key=_value_key)
+            if len(values) > 1:
+                values = sorted(values, key=_value_key)
             node[key] = values[0] if len(values) == 1 else values
         for term, by_lang in lang_maps.items():
             node[term] = {lang: (sorted(v)[0] if len(v) == 1 else sorted(v)) for lang, v in sorted(by_lang.items())}
         out.append(node)
     return {"@context": ctx, "@graph": out}
+
+
+def _by_subject(g: Graph) -> dict:
+    """subject → predicate → [objects] of a graph (what GraphView.spo holds)."""
+    nodes: dict = defaultdict(lambda: defaultdict(list))
+    for s, p, o in g:
+        nodes[s][p].append(o)
+    return nodes
 
 
 def _dump_json(obj) -> bytes:
@@ -326,31 +356,88 @@ def _graphml_scalar(v):
 
 @register("graphml", ".graphml")
 def to_graphml(g: Graph) -> bytes:
-    """GraphML of `kg.viz.to_networkx(g)`: nodes and edges sorted, every node with `label` (the zh label)
-    and `class` (its kg class) attributes, which Gephi shows as Label and as a partition column."""
-    import networkx as nx
+    """GraphML of the viz projection of g (`kg.viz.project`; see `graphml_of_projection`)."""
+    from .viz import project
 
-    from .viz import to_networkx
+    return graphml_of_projection(project(g))
 
-    src = to_networkx(g)
-    out = nx.MultiDiGraph() if src.is_multigraph() else nx.DiGraph() if src.is_directed() else nx.Graph()
-    out.graph.update({k: _graphml_scalar(v) for k, v in sorted(src.graph.items()) if v is not None})
+
+#: GraphML attribute types of the Python values written (as networkx's writer names them).
+_GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+_GRAPHML_ROOT = ('<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                 'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+                 'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">')
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_attr(text: str) -> str:
+    return (_xml_text(text).replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;")
+            .replace("\t", "&#09;"))
+
+
+def graphml_of_projection(src) -> bytes:
+    """GraphML of a viz projection (kg.viz.project or kg.viz.to_networkx): nodes and edges sorted, every node with
+    `label` (the zh label) and `class` (its kg class) attributes, which Gephi shows as Label and as a partition
+    column; `value` a double, so Gephi can size and rank nodes by it.
+
+    Written directly, in the bytes networkx's writer gives (`nx.generate_graphml(…, prettyprint=True,
+    named_key_ids=True)` of the sorted copy; tests/test_build_fast.py compares): a <key> per attribute name, type
+    and scope, newest first; two-space indents; non-ASCII characters as &#N; references. A tenth of the time,
+    and neither networkx nor numpy imported."""
+    keys: dict[tuple[str, str, str], None] = {}  # (name, GraphML type, scope), in order of first use
+
+    def data(attrs: dict, scope: str, indent: str) -> list[str]:
+        out = []
+        for k, v in attrs.items():
+            keys[(k, _GRAPHML_TYPES[type(v)], scope)] = None
+            text = str(v)
+            out.append(f'{indent}<data key="{_xml_attr(k)}">{_xml_text(text)}</data>' if text else
+                       f'{indent}<data key="{_xml_attr(k)}" />')
+        return out
+
+    def element(open_tag: str, children: list[str], indent: str) -> list[str]:
+        if not children:
+            return [f"{indent}{open_tag} />"]
+        return [f"{indent}{open_tag}>", *children, f"{indent}</{open_tag[1:].split(' ', 1)[0]}>"]
+
+    graph_attrs = {k: _graphml_scalar(v) for k, v in sorted(src.graph.items()) if v is not None}
+    graph_id = graph_attrs.pop("id", None)  # networkx writes a graph attribute `id` as the element's id
+    graph_data = data(graph_attrs, "graph", "    ")  # keys of the graph's attributes come first
+    body: list[str] = []
     for n in sorted(src.nodes, key=str):
         attrs = {k: _graphml_scalar(v) for k, v in sorted(src.nodes[n].items()) if v is not None}
         attrs.setdefault("label", str(n))
         if "value" in attrs:  # a number (GraphML double), so Gephi can size and rank nodes by it
             attrs["value"] = float(Decimal(str(attrs["value"])))
-        out.add_node(str(n), **attrs)
+        body += element(f'<node id="{_xml_attr(str(n))}"', data(attrs, "node", "      "), "    ")
     if src.is_multigraph():
-        edges = sorted(src.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
-        for u, v, k, data in edges:
-            out.add_edge(str(u), str(v), key=str(k), **{a: _graphml_scalar(x) for a, x in sorted(data.items())
-                                                         if x is not None})
+        edges = sorted(((str(u), str(v), str(k), d) for u, v, k, d in src.edges(keys=True, data=True)),
+                       key=lambda e: e[:3])
     else:
-        for u, v, data in sorted(src.edges(data=True), key=lambda e: (str(e[0]), str(e[1]))):
-            out.add_edge(str(u), str(v), **{a: _graphml_scalar(x) for a, x in sorted(data.items()) if x is not None})
-    text = "\n".join(nx.generate_graphml(out, encoding="utf-8", prettyprint=True, named_key_ids=True))
-    return (text + "\n").encode("utf-8")
+        edges = sorted(((str(u), str(v), None, d) for u, v, d in src.edges(data=True)), key=lambda e: e[:2])
+    merged: dict[tuple, dict] = {}  # the sorted copy networkx wrote held each (u, v, key) once
+    for u, v, k, d in edges:
+        merged.setdefault((u, v, k), {}).update({a: _graphml_scalar(x) for a, x in sorted(d.items())
+                                                 if x is not None})
+    for (u, v, k), attrs in merged.items():
+        tag = f'<edge source="{_xml_attr(u)}" target="{_xml_attr(v)}"' + (f' id="{_xml_attr(k)}"' if k is not None
+                                                                         else "")
+        body += element(tag, data(attrs, "edge", "      "), "    ")
+    directed = "directed" if src.is_directed() else "undirected"
+    graph_tag = f'<graph edgedefault="{directed}"' + (f' id="{_xml_attr(str(graph_id))}"' if graph_id is not None
+                                                      else "")
+    lines = [_GRAPHML_ROOT]
+    lines += [f'  <key id="{_xml_attr(name)}" for="{scope}" attr.name="{_xml_attr(name)}" attr.type="{kind}" />'
+              for name, kind, scope in reversed(keys)]
+    lines += element(graph_tag, body + graph_data, "  ")
+    lines.append("</graphml>")
+    text = "\n".join(lines).encode("ascii", "xmlcharrefreplace").decode("ascii")
+    # networkx's lines are str.splitlines() of the document: a line break inside a value (\r, \x0b …) splits too
+    return ("\n".join(text.splitlines()) + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -452,14 +539,19 @@ def to_csv(g: Graph) -> bytes:
 
 
 def lod_outputs(result, staged: dict[str, bytes]) -> dict[str, bytes]:
-    """Every LOD export of a build (JSON-LD + its context, RDF/XML, TriG, GraphML, CSV) and the ontology
-    documentation, keyed by file name."""
+    """Every LOD export of a build (JSON-LD + its context, RDF/XML, TriG, N-Quads, GraphML, CSV) and the ontology
+    documentation, keyed by file name. Nothing here reads an rdflib Graph of the data: the store writes RDF/XML,
+    TriG and N-Quads from its sorted N-Triples (pyoxigraph), JSON-LD and CSV come from `result.view` (those
+    N-Triples indexed, kg.graphview), GraphML from the build's viz projection (shared with the HTML page)."""
     from .ontodoc import ontology_html
 
-    g = result.graph
-    # the store writes TriG and RDF/XML from its sorted N-Triples (pyoxigraph), the rest from the rdflib graph
-    files = {name: result.store.serialize(fmt) for fmt, name in LOD_OUTPUTS.items()}
-    files[CONTEXT_FILE] = context_document(graph_base(g))
+    view = result.view
+    files = {name: result.store.serialize(fmt) for fmt, name in LOD_OUTPUTS.items()
+             if fmt in ("rdfxml", "trig", "nquads")}
+    files[LOD_OUTPUTS["jsonld"]] = to_jsonld(view)
+    files[LOD_OUTPUTS["graphml"]] = graphml_of_projection(result.projection)
+    files[LOD_OUTPUTS["csv"]] = to_csv(view)
+    files[CONTEXT_FILE] = context_document(graph_base(view))
     files["ontology.html"] = ontology_html()
     return files
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
@@ -17,6 +19,9 @@ from .records import Corpus, load_records
 from .sources import load_sources
 from .store import THRESHOLD, Store, StoreSpec, build_store, commit_store, shacl_batches, shacl_sample
 from .validate import format_violations, short_name, validate_graph
+
+if TYPE_CHECKING:
+    from .graphview import GraphView
 
 #: The files `kg build` writes, by format. Other stages (viz, LOD) add theirs through `EXTRA_OUTPUTS`.
 CORE_OUTPUTS = {"turtle": "shenyang.ttl", "nt": "shenyang.nt"}
@@ -43,8 +48,22 @@ class BuildResult:
 
     @property
     def graph(self) -> Graph:
-        """The graph as an rdflib Graph: the store itself on rdflib; on oxigraph a copy made once (slow when big)."""
+        """The graph as an rdflib Graph, made on first use (kg.store): the Python API, not what the exports read."""
         return self.store.rdflib_graph()
+
+    @functools.cached_property
+    def view(self) -> GraphView:
+        """The graph as the exporters read it: its sorted N-Triples indexed (kg.graphview), no rdflib Graph."""
+        from .graphview import GraphView
+
+        return GraphView(self.store.ntriples(), self.store.base)
+
+    @functools.cached_property
+    def projection(self):
+        """The viz projection (kg.viz.project), made once: the GraphML export and the HTML page both show it."""
+        from .viz import project
+
+        return project(self.view)
 
     def class_counts(self) -> dict[str, int]:
         return self.store.class_counts()

@@ -117,14 +117,33 @@ def shorten(iri: str) -> str:
 
 
 class RdflibStore(Store):
+    """An rdflib Graph. One `kg build` makes holds its sorted N-Triples and builds the Graph only when something
+    asks for it (`native`): every export of a build is written without it (kg.pipeline)."""
+
     backend = "rdflib"
 
-    def __init__(self, graph: Graph, base: str = DEFAULT_BASE, ntriples: bytes | None = None):
-        self.native = graph
+    def __init__(self, graph: Graph | None, base: str = DEFAULT_BASE, ntriples: bytes | None = None,
+                 make: Any = None):
+        if graph is None and (make is None or ntriples is None):
+            raise ValueError("an RdflibStore needs a Graph, or its N-Triples and a function making the Graph")
+        self._native = graph
+        self._make = make  # () -> Graph, called once on first use of `native`
         self.base = base
         self._ntriples = ntriples  # sorted, unique; made by the build from the same mapping, else on demand
 
+    @property
+    def native(self) -> Graph:
+        if self._native is None:
+            self._native = self._make()
+        return self._native
+
+    @native.setter
+    def native(self, value: Graph) -> None:
+        self._native = value
+
     def __len__(self) -> int:
+        if self._native is None:  # the N-Triples are unique lines
+            return self._ntriples.count(b"\n")
         return len(self.native)
 
     def ntriples(self) -> bytes:
@@ -149,6 +168,8 @@ class RdflibStore(Store):
     def class_counts(self) -> dict[str, int]:
         from rdflib.namespace import RDF
 
+        if self._native is None:
+            return _class_counts_of_ntriples(self._ntriples)
         counts = Counter(o for o in self.native.objects(None, RDF.type) if str(o).startswith(str(SY._NS)))
         return {shorten(str(k)): v for k, v in sorted(counts.items())}
 
@@ -255,13 +276,7 @@ class OxigraphStore(Store):
     def class_counts(self) -> dict[str, int]:
         if self.loaded or self._ntriples is None:
             return super().class_counts()
-        # Not loaded: count `?s rdf:type sy:C` lines of the (unique) N-Triples instead of loading the store.
-        import re
-
-        pattern = re.compile(rb"^<[^>]*> <http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type> <"
-                             + re.escape(str(SY._NS).encode()) + rb"([^>]*)> \.$", re.M)
-        counts = Counter(m.decode() for m in pattern.findall(self._ntriples))
-        return {f"sy:{k}": v for k, v in sorted(counts.items())}
+        return _class_counts_of_ntriples(self._ntriples)
 
     def exact_triples(self):
         """The triples exactly as written (pyoxigraph.Triple). Not read back from the store: oxigraph keeps
@@ -312,6 +327,16 @@ class OxigraphStore(Store):
         with contextlib.suppress(Exception):
             if self.path:
                 self.native.flush()
+
+
+def _class_counts_of_ntriples(nt: bytes) -> dict[str, int]:
+    """Store.class_counts from unique N-Triples: the `?s rdf:type sy:C` lines, without loading a store."""
+    import re
+
+    pattern = re.compile(rb"^<[^>]*> <http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type> <"
+                         + re.escape(str(SY._NS).encode()) + rb"([^>]*)> \.$", re.M)
+    counts = Counter(m.decode() for m in pattern.findall(nt))
+    return {f"sy:{k}": v for k, v in sorted(counts.items())}
 
 
 def export_bytes(store: Store, fmt: str) -> bytes:
@@ -402,8 +427,9 @@ def build_store(corpus, *, sources: dict | None = None, base: str = DEFAULT_BASE
         task(progress, f"sorting {len(lines):,} triples")
         data = b"\n".join(sorted(lines)) + b"\n"
         del lines
-    if backend == "rdflib":  # the same mapping once more, as rdflib terms: the Python API and rdflib's writers
-        return RdflibStore(build_graph(corpus, base=base, sources=sources), base, ntriples=data)
+    if backend == "rdflib":  # the same mapping once more, as rdflib terms, when the Python API is asked for
+        return RdflibStore(None, base, ntriples=data,
+                           make=lambda: build_graph(corpus, base=base, sources=sources))
     if spec.path is None:
         return OxigraphStore.from_ntriples(data, base=base, sorted_unique=True, lazy=True)
     task(progress, "loading the store")

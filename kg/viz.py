@@ -25,14 +25,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME
 
 from . import paths
 from .errors import InputError
 from .namespaces import GEO, OA, SY
+from .projection import Projection
+
+if TYPE_CHECKING:  # networkx is imported where a function needs it: `kg build` draws without it (kg.projection)
+    import networkx as nx
 
 #: Terms of the jurisdiction model (docs: notes/CONTRACT) that may not be in the closed `SY` namespace yet.
 _SY = Namespace(str(SY._NS))
@@ -177,7 +181,22 @@ def split_values(text: str | None) -> list[str]:
 
 
 def to_networkx(graph: Graph) -> nx.MultiDiGraph:
-    """Project the knowledge graph onto the nodes and relations the HTML graph shows.
+    """The projection (see `project`) as a networkx MultiDiGraph: what the filters (`filter_graph`) cut views out
+    of, and what researchers analyse."""
+    import networkx as nx
+
+    return _project(graph, nx.MultiDiGraph())
+
+
+def project(graph: Graph) -> Projection:
+    """The projection as a kg.projection.Projection: the same nodes, attributes and edges in the same order as
+    `to_networkx`, without importing networkx (what `kg build` writes as GraphML and HTML). `graph` is an rdflib
+    Graph or a kg.graphview.GraphView."""
+    return _project(graph, Projection())
+
+
+def _project(graph: Graph, G):
+    """Project the knowledge graph onto the nodes and relations the HTML graph shows, into the empty graph G.
 
     Nodes are IRIs (str) with attributes `iri`, `class` (local name: Goal, Measure, Target, Outcome,
     Indicator, Facility, District, City, Year), `label` (= `label_zh`), `label_zh`, `label_en`, `year` (int,
@@ -187,7 +206,6 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
     and the source anchor `source_doc`, `source_title`, `start`, `end`, `quote`, `mentions`.
     Edges carry `relation` (local name, e.g. underGoal) and `relation_iri`; the edge key is the relation.
     """
-    G = nx.MultiDiGraph()
     title: dict[str, str] = {}
     for ds in sorted(graph.subjects(RDF.type, OWL.Ontology), key=str):
         title = _labels(graph, ds)
@@ -458,9 +476,15 @@ def _scope_keep(G: nx.MultiDiGraph, tests: list[tuple[str, str]]) -> set[str]:
                 primary.add(n)
     keep = set(primary)
     for n in compatible - primary:
-        if any(m in primary for m in nx.all_neighbors(G, n)):
+        if any(m in primary for m in _neighbours(G, n)):
             keep.add(n)
     return keep
+
+
+def _neighbours(G: nx.MultiDiGraph, n: str):
+    import networkx as nx
+
+    return nx.all_neighbors(G, n)
 
 
 def _with_context(G: nx.MultiDiGraph, core: set[str]) -> set[str]:
@@ -487,6 +511,8 @@ def filter_graph(G: nx.MultiDiGraph, *, year: int | None = None, district: str |
     * jurisdiction / level (Country, Province, City, District): goals, measures and statements from the reports
       of that government / of governments of that level, plus the places and years they link to.
     """
+    import networkx as nx
+
     keep = set(G.nodes)
     notes = []
     if goal is not None:
@@ -620,13 +646,14 @@ def page_data(G: nx.MultiDiGraph) -> dict:
     }
 
 
-def render_html(graph: Graph | nx.MultiDiGraph, *, year: int | None = None, district: str | None = None,
+def render_html(graph: Graph | nx.MultiDiGraph | Projection, *, year: int | None = None, district: str | None = None,
                 goal: str | None = None, focus: str | None = None, depth: int = 1,
                 title: str | None = None) -> str:
-    """The whole page as one string (write it as UTF-8). `graph` is the RDF graph or a projection of it."""
+    """The whole page as one string (write it as UTF-8). `graph` is the RDF graph (rdflib's or a GraphView) or
+    a projection of it (networkx's or kg's)."""
     from jinja2 import Environment, FileSystemLoader
 
-    G = graph if isinstance(graph, nx.Graph) else to_networkx(graph)
+    G = graph if hasattr(graph, "add_edge") else to_networkx(graph)
     if any(x is not None for x in (year, district, goal, focus)):
         G = filter_graph(G, year=year, district=district, goal=goal, focus=focus, depth=depth)
     if G.number_of_nodes() == 0:
@@ -647,11 +674,11 @@ def render_html(graph: Graph | nx.MultiDiGraph, *, year: int | None = None, dist
                                                data=page_data(G))
 
 
-def html_bytes(graph: Graph | nx.MultiDiGraph, **filters) -> bytes:
+def html_bytes(graph: Graph | nx.MultiDiGraph | Projection, **filters) -> bytes:
     """The page as UTF-8 bytes, whatever the platform's default encoding."""
     return render_html(graph, **filters).encode("utf-8")
 
 
 def html_output(result, staged: dict[str, bytes]) -> dict[str, bytes]:
-    """`kg build` publisher: the whole graph as exports/shenyang.html."""
-    return {HTML_NAME: html_bytes(result.graph)}
+    """`kg build` publisher: the whole graph as exports/shenyang.html (the build's projection, made once)."""
+    return {HTML_NAME: html_bytes(result.projection)}
