@@ -137,7 +137,7 @@ def build(records_dir: Path, sources_dir: Path | None, out_dir: Path, base_iri: 
         sources_dir = paths.default_sources()
     with Progress(enabled=None if not quiet else False) as progress:
         result = run_build(records_dir, sources_dir=sources_dir, base=base_iri, store=store, shacl=shacl,
-                           progress=progress, jobs=jobs)
+                           progress=progress, jobs=jobs, defer_shacl=True)  # checked before anything is written
         progress.task("writing exports")
         written = write_all(result, out_dir)
     from .catalog import CATALOG_FILE, refresh_docs

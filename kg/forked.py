@@ -11,6 +11,7 @@ and built (modules, the sorted N-Triples) for free; the child sends back its res
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -34,6 +35,9 @@ class Forked:
             self._outcome = _call(fn, args)
             return
         read, write = os.pipe()
+        # Objects the collector no longer scans stay on pages both processes share (copy-on-write): frozen until
+        # the result is in, so neither process copies memory only to update the collector's bookkeeping.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # the child: compute, send, leave without running the parent's clean-up (atexit, buffers)
             code = 0
@@ -56,6 +60,7 @@ class Forked:
                 data = pipe.read()
             _, status = os.waitpid(self._pid, 0)
             self._pid = None
+            gc.unfreeze()
             if not data:
                 raise RuntimeError(f"a worker process of kg ended without a result (exit status {status})")
             self._outcome = pickle.loads(data)
@@ -74,6 +79,7 @@ class Forked:
             except OSError:
                 pass
             self._pid = None
+            gc.unfreeze()
 
     def __del__(self) -> None:
         self.cancel()

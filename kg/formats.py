@@ -21,7 +21,10 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from . import paths
 from .export import register, register_ntriples
-from .namespaces import COMPARATORS, DEFAULT_BASE, KINDS, OA, ONTOLOGY_IRI, PREFIXES, SY
+from .namespaces import COMPARATORS, DEFAULT_BASE, KINDS, OA, ONTOLOGY_IRI, PREFIXES, SY, made_once
+
+DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD, OA, SY = made_once(DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD,
+                                                                   OA, SY)
 
 #: Media types and names of the files `kg build` writes through this module (format name → file name).
 LOD_OUTPUTS = {
@@ -37,6 +40,11 @@ CONTEXT_FILE = "context.jsonld"
 
 # --------------------------------------------------------------------------------------------------------------
 # canonical graphs
+
+
+def minted_base(base: str) -> str:
+    """The base IRI as minted IRIs and the `id:` prefix use it: ending in '/' or '#' (kg.build.Minter)."""
+    return base if base.endswith(("/", "#")) else base + "/"
 
 
 def graph_base(g: Graph) -> str:
@@ -113,11 +121,17 @@ _JSONLD_PREFIX_RENAMES = {"unit": "qudt-unit"}
 def _compactor(prefixes: dict[str, str]):
     """`_compact` with these prefixes, remembering every IRI it has compacted (a graph repeats its IRIs)."""
     done: dict[str, str] = {}
+    longest_first = sorted(((ns, name) for name, ns in prefixes.items()), key=lambda x: (-len(x[0]), x[1]))
 
     def compact(iri: str) -> str:
         out = done.get(iri)
         if out is None:
-            out = done[iri] = _compact(iri, prefixes)
+            out = iri
+            for ns, name in longest_first:  # the first that fits is the longest (then the first name): _compact's
+                if iri.startswith(ns) and len(iri) > len(ns) and not iri.startswith("//", len(ns)):
+                    out = f"{name}:{iri[len(ns):]}"
+                    break
+            done[iri] = out
         return out
 
     return compact
@@ -138,7 +152,9 @@ def _compact(iri: str, prefixes: dict[str, str]) -> str:
 def jsonld_context(base: str = DEFAULT_BASE) -> dict:
     """The @context of kg's JSON-LD: prefixes, a term for every sy: class and property (derived from
     ontology/shenyang.ttl, so it follows the ontology), and terms for the other vocabularies' properties."""
-    ont = Graph().parse(paths.ONTOLOGY, format="turtle")
+    from .graphview import turtle_view
+
+    ont = turtle_view(paths.ONTOLOGY)
     prefixes = {_JSONLD_PREFIX_RENAMES.get(p, p): ns for p, ns in PREFIXES.items()}
     prefixes["id"] = base
     ctx: dict = dict(sorted(prefixes.items()))
@@ -327,7 +343,7 @@ def _graphs(nt: bytes, base: str) -> list[tuple[str, bytes]]:
     """The named graphs of the TriG and N-Quads exports: the data in <…/id/dataset>, the ontology in its IRI."""
     from .rdfwrite import ntriples_of_turtle
 
-    return [(base + "dataset", nt), (str(ONTOLOGY_IRI), ntriples_of_turtle(paths.ONTOLOGY))]
+    return [(minted_base(base) + "dataset", nt), (str(ONTOLOGY_IRI), ntriples_of_turtle(paths.ONTOLOGY))]
 
 
 @register_ntriples("nquads", ".nq")
@@ -538,22 +554,26 @@ def to_csv(g: Graph) -> bytes:
 # publisher for `kg build`
 
 
-def lod_outputs(result, staged: dict[str, bytes]) -> dict[str, bytes]:
-    """Every LOD export of a build (JSON-LD + its context, RDF/XML, TriG, N-Quads, GraphML, CSV) and the ontology
-    documentation, keyed by file name. Nothing here reads an rdflib Graph of the data: the store writes RDF/XML,
-    TriG and N-Quads from its sorted N-Triples (pyoxigraph), JSON-LD and CSV come from `result.view` (those
-    N-Triples indexed, kg.graphview), GraphML from the build's viz projection (shared with the HTML page)."""
+def rdf_outputs(result, staged: dict[str, bytes]) -> dict[str, bytes]:
+    """RDF/XML, TriG and N-Quads of a build (pyoxigraph's writers, from the store's sorted N-Triples), the JSON-LD
+    context and the ontology documentation (from the ontology file), keyed by file name."""
     from .ontodoc import ontology_html
 
-    view = result.view
-    files = {name: result.store.serialize(fmt) for fmt, name in LOD_OUTPUTS.items()
-             if fmt in ("rdfxml", "trig", "nquads")}
-    files[LOD_OUTPUTS["jsonld"]] = to_jsonld(view)
-    files[LOD_OUTPUTS["graphml"]] = graphml_of_projection(result.projection)
-    files[LOD_OUTPUTS["csv"]] = to_csv(view)
-    files[CONTEXT_FILE] = context_document(graph_base(view))
+    files = {LOD_OUTPUTS[fmt]: result.store.serialize(fmt) for fmt in ("rdfxml", "trig", "nquads")}
+    files[CONTEXT_FILE] = context_document(minted_base(result.store.base))
     files["ontology.html"] = ontology_html()
     return files
+
+
+rdf_outputs.aside = True  # type: ignore[attr-defined]  # reads no staged file (kg.pipeline.write_all)
+
+
+def lod_outputs(result, staged: dict[str, bytes]) -> dict[str, bytes]:
+    """JSON-LD, GraphML and CSV of a build, written here from `result.view` (the store's sorted N-Triples indexed:
+    kg.graphview, no rdflib Graph) and its viz projection (made once, shared with the HTML page)."""
+    return {LOD_OUTPUTS["jsonld"]: to_jsonld(result.view),
+            LOD_OUTPUTS["graphml"]: graphml_of_projection(result.projection),
+            LOD_OUTPUTS["csv"]: to_csv(result.view)}
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -15,11 +15,15 @@ of the N-Triples (sorted), rdflib's come in insertion order; the exporters sort 
 
 from __future__ import annotations
 
+import functools
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from rdflib import BNode, Literal, URIRef
 
+from .errors import InputError
 from .namespaces import DEFAULT_BASE, PREFIXES
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
@@ -53,8 +57,10 @@ def _under(index: dict, first, second) -> Iterator:
 class GraphView:
     """Sorted N-Triples indexed for reading, with rdflib terms (URIRef, Literal; BNode for `_:` labels)."""
 
-    def __init__(self, nt: bytes | str, base: str = DEFAULT_BASE):
+    def __init__(self, nt: bytes | str, base: str = DEFAULT_BASE,
+                 namespaces: Iterable[tuple[str, URIRef]] | None = None):
         self.base = base
+        self._namespaces = None if namespaces is None else sorted(namespaces)
         self.spo: dict = {}  # subject → predicate → [objects]
         self.pos: dict = {}  # predicate → object → [subjects]
         text = nt.decode("utf-8") if isinstance(nt, bytes) else nt
@@ -175,6 +181,42 @@ class GraphView:
         raise ValueError("value() needs a subject and a predicate, or a predicate and an object")
 
     def namespaces(self) -> Iterator[tuple[str, URIRef]]:
-        """kg's prefixes and `id:` (the base IRI of minted instances), as the build binds them."""
+        """The prefixes given, else kg's and `id:` (the base IRI of minted instances), as the build binds them."""
+        if self._namespaces is not None:
+            yield from self._namespaces
+            return
         for prefix, ns in sorted({**PREFIXES, "id": self.base}.items()):
             yield prefix, URIRef(ns)
+
+
+_PREFIX_DECLARATION = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([^\s:]*):", re.M | re.I)
+
+
+def turtle_view(path: Path, what: str = "ontology file") -> GraphView:
+    """A Turtle file (the ontology) as a GraphView, parsed by pyoxigraph, with the prefixes an rdflib Graph parsed
+    from it would have (rdflib's defaults, then the file's in the order declared): what the ontology page, the
+    JSON-LD context and the viz legend read, without rdflib's Turtle parser. Cached until the file changes."""
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the {what}: {e.strerror}") from None
+    return _turtle_view(Path(path), mtime, what)
+
+
+@functools.lru_cache(maxsize=4)
+def _turtle_view(path: Path, mtime: int, what: str) -> GraphView:
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    try:
+        parser = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+        nt = ox.serialize(parser, format=ox.RdfFormat.N_TRIPLES)
+        declared = parser.prefixes
+    except (SyntaxError, ValueError, OSError) as e:
+        raise InputError(f"{path}: cannot parse the {what} as Turtle: {str(e).strip().splitlines()[0][:300]}") from None
+    names = Graph().namespace_manager
+    text = path.read_text(encoding="utf-8")
+    for prefix in dict.fromkeys(m.group(1) for m in _PREFIX_DECLARATION.finditer(text)):
+        if prefix in declared:  # bound after parsing, in the order first declared, as rdflib's parser does
+            names.bind(prefix, declared[prefix])
+    return GraphView(nt or b"", namespaces=list(names.namespaces()))

@@ -107,3 +107,29 @@ BOUND_COMPARATORS = ("exactly", "at-least", "at-most", "approximately")
 #: What the text does with a figure: plans it (a target, for the plan year) or reports it (an outcome, for the
 #: year or period it reports on). What is measured is the measure's category, never the kind.
 KINDS: dict[str, URIRef] = {"target": SY.Target, "outcome": SY.Outcome}
+
+
+class _MadeOnce:
+    """A namespace whose terms are made on first use only (see `made_once`)."""
+
+    def __init__(self, ns) -> None:
+        self._ns = ns
+
+    def __getattr__(self, name: str):
+        term = getattr(self._ns, name)
+        if not name.startswith("_"):
+            setattr(self, name, term)  # found as a plain attribute from now on
+        return term
+
+    def __getitem__(self, name: str):
+        return self._ns[name]
+
+    def __str__(self) -> str:
+        return str(self._ns)
+
+
+def made_once(*namespaces):
+    """The namespaces, each making a term once: rdflib makes a new URIRef on every `NS.term` (a few µs), and the
+    exporters that walk a graph (kg.viz, kg.formats) look terms up hundreds of thousands of times."""
+    return tuple(_MadeOnce(ns) for ns in namespaces)
+

@@ -110,7 +110,9 @@ class _Doc:
 
 def ontology_html(ontology: Path = paths.ONTOLOGY) -> bytes:
     """The documentation page of an ontology file (UTF-8 HTML5)."""
-    g = Graph().parse(ontology, format="turtle")
+    from .graphview import turtle_view
+
+    g = turtle_view(ontology)  # parsed by pyoxigraph, indexed once (kg.graphview)
     ont = next(iter(sorted(g.subjects(RDF.type, OWL.Ontology), key=str)), ONTOLOGY_IRI)
     ns = str(g.value(ont, URIRef(VANN + "preferredNamespaceUri")) or str(ont) + "#")
     prefix = str(g.value(ont, URIRef(VANN + "preferredNamespacePrefix")) or "sy")

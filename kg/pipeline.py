@@ -12,6 +12,7 @@ from rdflib import Graph, URIRef
 from . import paths
 from .build import Minter, build_graph
 from .errors import InputError, KgError, ShapesError
+from .forked import Forked
 from .namespaces import DEFAULT_BASE
 from .outdir import commit_folder
 from .progress import Progress, task
@@ -45,6 +46,7 @@ class BuildResult:
     quoted: int = 0  # documents whose source text was found and checked
     shacl: str = "all"  # what SHACL checked: "all", "k of N documents" (a sample, on big graphs) or "none"
     skipped: list[str] = field(default_factory=list)  # outputs not written at this size (see write_all)
+    shacl_deferred: bool = False  # SHACL of the whole graph not run yet (build(defer_shacl=True)): see check()
 
     @property
     def graph(self) -> Graph:
@@ -54,9 +56,10 @@ class BuildResult:
     @functools.cached_property
     def view(self) -> GraphView:
         """The graph as the exporters read it: its sorted N-Triples indexed (kg.graphview), no rdflib Graph."""
+        from .formats import minted_base
         from .graphview import GraphView
 
-        return GraphView(self.store.ntriples(), self.store.base)
+        return GraphView(self.store.ntriples(), minted_base(self.store.base))
 
     @functools.cached_property
     def projection(self):
@@ -67,6 +70,18 @@ class BuildResult:
 
     def class_counts(self) -> dict[str, int]:
         return self.store.class_counts()
+
+    def check(self, violations: list | None = None) -> None:
+        """SHACL deferred by `build(defer_shacl=True)`: validate the whole graph now (or take the `violations`
+        found for it in another process) and raise ShapesError as `build` does; nothing to do otherwise.
+        `write_all` runs it beside the exports and calls this before writing anything."""
+        if not self.shacl_deferred:
+            return
+        if violations is None:
+            violations = validate_graph(self.store.ntriples())
+        self.shacl_deferred = False
+        if violations:
+            raise shapes_error(violations, self.corpus, self.store.base)
 
 
 def record_locations(corpus: Corpus, base: str = DEFAULT_BASE) -> dict[URIRef, str]:
@@ -104,6 +119,11 @@ def locate_records(records_dir: Path = paths.RECORDS, base: str = DEFAULT_BASE) 
         return {}
 
 
+def shapes_error(violations, corpus: Corpus, base: str) -> ShapesError:
+    """The error of a build whose graph violates the shapes: the report, each focus node's record."""
+    return ShapesError(explain_violations(violations, record_locations(corpus, base)) + "\nNothing was written.")
+
+
 def check_base_iri(base: str) -> None:
     """Refuse a base IRI that cannot begin IRIs (spaces, <>"{}|\\^`): it would fail half way through writing."""
     import re
@@ -114,26 +134,30 @@ def check_base_iri(base: str) -> None:
 
 def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None, base: str = DEFAULT_BASE,
           validate: bool = True, store: StoreSpec | str | None = None, shacl: str = "auto",
-          progress: Progress | None = None, jobs: int | None = None) -> BuildResult:
+          progress: Progress | None = None, jobs: int | None = None, defer_shacl: bool = False) -> BuildResult:
     """Load, check and build the graph (no files written).
 
     `store` picks the backend (kg.store.StoreSpec: auto, rdflib, oxigraph, oxigraph:PATH). `shacl` says what
     SHACL validates: "all" the graph (also what "auto" means: the Rust engine checks a million triples in about
     half a minute), or "sample", the documents `kg.store.shacl_sample` picks. `jobs`: worker processes reading the
-    record files (kg.records.load_records).
+    record files (kg.records.load_records). `defer_shacl`: on a graph of up to kg.store.THRESHOLD triples, SHACL
+    is left to `write_all`, which runs it on the other core while the exports render and raises ShapesError
+    before writing anything (`result.check()` runs it here for a caller that writes nothing).
     """
     check_base_iri(base)
     task(progress, "reading records")
     corpus = load_records(records_dir, jobs=jobs)
     sources = load_sources(sources_dir, corpus) if sources_dir else {}
     built = build_store(corpus, sources=sources, base=base, store=store, progress=progress)
-    checked = "none"
+    checked, deferred, violations = "none", False, []
     if validate:
         whole = shacl != "sample"
         sample = corpus if whole else shacl_sample(corpus, SHACL_SAMPLE)
         task(progress, "SHACL validation" + ("" if whole else f" of {len(sample.records)} sample documents"))
         if not whole:
             violations = validate_graph(build_graph(sample, base=base, sources=sources))
+        elif defer_shacl and len(built) <= THRESHOLD:  # the everyday build: write_all runs it beside the exports
+            deferred = True
         elif len(built) <= SHACL_BATCH_TRIPLES:  # the whole graph as its sorted N-Triples (no rdflib copy)
             violations = validate_graph(built.ntriples())
         else:  # in parts of about SHACL_BATCH_TRIPLES: the engine holds what it checks (~1.4 GB a million)
@@ -142,10 +166,9 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
                                  for v in validate_graph(_ntriples(part, base, sources))},
                                 key=lambda v: (v.focus, v.path, v.message, v.severity))
         if violations:
-            report = explain_violations(violations, record_locations(corpus, base))
-            raise ShapesError(report + "\nNothing was written.")
+            raise shapes_error(violations, corpus, base)
         checked = "all" if sample is corpus else f"{SHACL_SAMPLE} of {len(corpus.records)} documents"
-    return BuildResult(built, corpus, quoted=len(sources), shacl=checked)
+    return BuildResult(built, corpus, quoted=len(sources), shacl=checked, shacl_deferred=deferred)
 
 
 def core_outputs(result: BuildResult, staged: dict[str, bytes]) -> dict[str, bytes]:
@@ -154,22 +177,28 @@ def core_outputs(result: BuildResult, staged: dict[str, bytes]) -> dict[str, byt
 
 
 core_outputs.scalable = True  # type: ignore[attr-defined]  # works on the oxigraph store without an rdflib copy
+core_outputs.aside = True  # type: ignore[attr-defined]  # reads no staged file: may render in a child (write_all)
 
 
 def publishers() -> list:
     """Every output stage of `kg build`, in order. Each takes (result, files staged so far) and returns
-    {file name: bytes}; later stages can describe earlier files (the DCAT catalog checksums them)."""
+    {file name: bytes}; later stages can describe earlier files (the DCAT catalog checksums them). A stage marked
+    `aside` reads no staged file, so `write_all` may render it in a child process while the others render."""
     from .catalog import catalog_output
-    from .formats import lod_outputs
+    from .formats import lod_outputs, rdf_outputs
     from .viz import html_output
 
     # catalog_output must stay LAST: it describes and checksums every file staged before it.
-    return [core_outputs, lod_outputs, html_output, catalog_output]
+    return [core_outputs, rdf_outputs, lod_outputs, html_output, catalog_output]
 
 
 def write_all(result: BuildResult, out_dir: Path) -> list[Path]:
-    """Render every output in memory first, then commit them all at once: no partial exports."""
-    staged: dict[str, bytes] = {}
+    """Render every output in memory first, then commit them all at once: no partial exports.
+
+    On a graph of up to kg.store.THRESHOLD triples the `aside` stages, and SHACL when the build deferred it,
+    run in a forked child process (kg.forked) while this one renders the other stages: the two cores share the
+    work. The last stage (the catalog) sees every file; nothing is written if SHACL finds a violation."""
+    active = []
     for publish in publishers():
         # Above THRESHOLD triples (oxigraph) only publishers marked `scalable` run: the others need an rdflib
         # copy of the graph and take minutes there (`kg export --format F` still writes any one of them).
@@ -177,10 +206,39 @@ def write_all(result: BuildResult, out_dir: Path) -> list[Path]:
                 and not getattr(publish, "scalable", False):
             result.skipped.append(publish.__name__)
             continue
-        staged.update(publish(result, dict(staged)))
+        active.append(publish)
+    *first, last = active
+    small = len(result.store) <= THRESHOLD
+    aside = [p for p in first if small and getattr(p, "aside", False)]
+    staged: dict[str, bytes] = {}
+    child = None
+    try:
+        if aside or result.shacl_deferred:
+            child = Forked(_aside, aside, result, result.shacl_deferred)
+        for publish in first:
+            if publish not in aside:
+                staged.update(publish(result, dict(staged)))
+        violations = None
+        if child is not None:
+            files, violations = child.result()
+            staged.update(files)
+        result.check(violations)  # before the catalog: a graph that fails SHACL has no catalog to make
+        staged.update(last(result, dict(staged)))
+    finally:
+        if child is not None:
+            child.cancel()
     commit_folder(out_dir, dict(sorted(staged.items())))  # locked, staged whole, swapped in one step
     result.written = [out_dir / name for name in sorted(staged)]
     stored = commit_store(result.store)  # an on-disk oxigraph store (--store oxigraph:PATH) moves into place last
     if stored:
         result.written.append(stored)
     return result.written
+
+
+def _aside(stages: list, result: BuildResult, shacl: bool) -> tuple[dict[str, bytes], list | None]:
+    """What write_all runs in its child process: the files of the `aside` publishers (each given no staged
+    files: they read none) and, when the build deferred it, the SHACL violations of the whole graph."""
+    files: dict[str, bytes] = {}
+    for publish in stages:
+        files.update(publish(result, {}))
+    return files, (validate_graph(result.store.ntriples()) if shacl else None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import math
 import re
 from collections import defaultdict
@@ -32,7 +33,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME
 
 from . import paths
 from .errors import InputError
-from .namespaces import GEO, OA, SY
+from .namespaces import GEO, OA, SY, made_once
 from .projection import Projection
 
 if TYPE_CHECKING:  # networkx is imported where a function needs it: `kg build` draws without it (kg.projection)
@@ -40,6 +41,8 @@ if TYPE_CHECKING:  # networkx is imported where a function needs it: `kg build` 
 
 #: Terms of the jurisdiction model (docs: notes/CONTRACT) that may not be in the closed `SY` namespace yet.
 _SY = Namespace(str(SY._NS))
+DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, GEO, OA, SY, _SY = made_once(DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, GEO,
+                                                                       OA, SY, _SY)
 
 HTML_NAME = "shenyang.html"
 
@@ -108,10 +111,11 @@ _FALLBACK_LABELS = {str(_SY.Country): ("国家", "Country"), str(_SY.Province): 
 @functools.lru_cache(maxsize=1)
 def _ontology_terms() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
     """zh/en labels and zh/en skos:definitions of the ontology's terms (classes, relations, comparators)."""
-    onto = Graph()
+    from .graphview import turtle_view
+
     try:
-        onto.parse(paths.ONTOLOGY, format="turtle")
-    except (OSError, ValueError):  # the page then shows local names; nothing else depends on it
+        onto = turtle_view(paths.ONTOLOGY)
+    except InputError:  # the page then shows local names; nothing else depends on it
         return dict(_FALLBACK_LABELS), {}
     labels = {**_FALLBACK_LABELS, **{str(s): _zh_en(onto, s) for s in set(onto.subjects(RDFS.label, None))}}
     definitions = {}
@@ -651,8 +655,6 @@ def render_html(graph: Graph | nx.MultiDiGraph | Projection, *, year: int | None
                 title: str | None = None) -> str:
     """The whole page as one string (write it as UTF-8). `graph` is the RDF graph (rdflib's or a GraphView) or
     a projection of it (networkx's or kg's)."""
-    from jinja2 import Environment, FileSystemLoader
-
     G = graph if hasattr(graph, "add_edge") else to_networkx(graph)
     if any(x is not None for x in (year, district, goal, focus)):
         G = filter_graph(G, year=year, district=district, goal=goal, focus=focus, depth=depth)
@@ -661,17 +663,46 @@ def render_html(graph: Graph | nx.MultiDiGraph | Projection, *, year: int | None
     heading = title or G.graph.get("name") or "知识图谱"
     if G.graph.get("filters") and not title:
         heading += f"（{G.graph['filters']}）"
-    template_dir = Path(__file__).parent / "templates"
-    # autoescaping on: data goes in as |tojson, which escapes <, >, & and ' inside <script> blocks
-    env = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=True, keep_trailing_newline=True)
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
     kg_js, kg_css = _asset("viz.js"), _asset("viz.css")
     csp = ("default-src 'none'; "
            f"script-src {_csp_hash(kg_js)}; "
            "style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
            "base-uri 'none'; form-action 'none'")
-    return env.get_template("viz.html").render(heading=heading, kg_js=kg_js, kg_css=kg_css, csp=csp,
-                                               data=page_data(G))
+    template = (Path(__file__).parent / "templates" / "viz.html").read_text(encoding="utf-8")
+    return fill_template(template, heading=heading, kg_js=kg_js, kg_css=kg_css, csp=csp, data=page_data(G))
+
+
+_SLOT = re.compile(r"\{\{\s*(\w+)\s*(?:\|\s*(\w+)\s*)?\}\}")
+
+
+def fill_template(template: str, **values) -> str:
+    """The page template (kg/templates/viz.html, Jinja syntax) filled in as Jinja renders it with autoescaping:
+    `{{ name }}` HTML-escaped, `{{ name|safe }}` as is, `{{ name|tojson }}` as JSON that is safe inside a
+    <script> (<, >, & and ' as \\u escapes). The template uses nothing else, and importing and compiling Jinja for
+    it took longer than drawing the page; tests/test_build_fast.py renders it with Jinja too and compares."""
+    if "{%" in template or "{#" in template or template.count("{{") != len(_SLOT.findall(template)):
+        raise ValueError("kg/templates/viz.html: only {{ name }}, {{ name|safe }} and {{ name|tojson }} are filled")
+
+    def fill(m: re.Match) -> str:
+        name, how = m.groups()
+        value = values[name]
+        if how is None:
+            return _html_escape(str(value))
+        if how == "safe":
+            return str(value)
+        if how == "tojson":
+            text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                    .replace("'", "\\u0027"))
+        raise ValueError(f"kg/templates/viz.html: unknown filter |{how}")
+
+    return _SLOT.sub(fill, template)
+
+
+def _html_escape(text: str) -> str:
+    """As markupsafe.escape (what Jinja's autoescaping calls): & < > ' " as entities."""
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
+            .replace('"', "&#34;"))
 
 
 def html_bytes(graph: Graph | nx.MultiDiGraph | Projection, **filters) -> bytes:
