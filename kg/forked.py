@@ -6,7 +6,8 @@ costs more), long enough together that a second core halves the wait. A fork sha
 and built (modules, the sorted N-Triples) for free; the child sends back its result, pickled, through a pipe.
 
 `Forked(fn, *args).result()` returns fn's value or raises its exception, as calling it would. Without `fork`
-(Windows), or with KG_NO_FORK=1 set, fn runs at once in this process: same results, one core.
+(Windows), or with KG_PARALLEL=0 set, fn runs at once in this process: same results, one core. Callers fork only
+when `worth_forking()`: on a machine whose CPUs are busy the second process costs more than it saves.
 """
 
 from __future__ import annotations
@@ -22,7 +23,27 @@ _DONE, _FAILED = 0, 1
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and os.environ.get("KG_NO_FORK", "") in ("", "0")
+    """Whether `Forked` forks: where the OS can, unless KG_PARALLEL=0 (then it runs the function in place)."""
+    return hasattr(os, "fork") and os.environ.get("KG_PARALLEL", "auto") != "0"
+
+
+def worth_forking() -> bool:
+    """Whether to hand work to a child process: KG_PARALLEL=1 always (where the OS can fork), =0 never, else
+    (auto) when another process would get a CPU to itself: the load average of the last minute is below the CPUs
+    this process may use minus one half. On a busy machine a second process only adds the cost of forking (and
+    slows the other jobs), so kg then works in one (as `make --load-average` holds jobs back)."""
+    from .perf import cpu_count
+
+    if not can_fork():
+        return False
+    if os.environ.get("KG_PARALLEL", "auto") == "1":
+        return True
+    cpus = cpu_count()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this system: trust the CPU count
+        load = 0.0
+    return cpus >= 2 and load < cpus - 0.5
 
 
 class Forked:

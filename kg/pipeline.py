@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 from . import paths
 from .build import Minter, build_graph
 from .errors import InputError, KgError, ShapesError
-from .forked import Forked
+from .forked import Forked, worth_forking
 from .namespaces import DEFAULT_BASE
 from .outdir import commit_folder
 from .progress import Progress, task
@@ -47,6 +47,7 @@ class BuildResult:
     shacl: str = "all"  # what SHACL checked: "all", "k of N documents" (a sample, on big graphs) or "none"
     skipped: list[str] = field(default_factory=list)  # outputs not written at this size (see write_all)
     shacl_deferred: bool = False  # SHACL of the whole graph not run yet (build(defer_shacl=True)): see check()
+    jobs: int | None = None  # --jobs: 1 keeps write_all in one process too
 
     @property
     def graph(self) -> Graph:
@@ -168,7 +169,7 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
         if violations:
             raise shapes_error(violations, corpus, base)
         checked = "all" if sample is corpus else f"{SHACL_SAMPLE} of {len(corpus.records)} documents"
-    return BuildResult(built, corpus, quoted=len(sources), shacl=checked, shacl_deferred=deferred)
+    return BuildResult(built, corpus, quoted=len(sources), shacl=checked, shacl_deferred=deferred, jobs=jobs)
 
 
 def core_outputs(result: BuildResult, staged: dict[str, bytes]) -> dict[str, bytes]:
@@ -195,9 +196,10 @@ def publishers() -> list:
 def write_all(result: BuildResult, out_dir: Path) -> list[Path]:
     """Render every output in memory first, then commit them all at once: no partial exports.
 
-    On a graph of up to kg.store.THRESHOLD triples the `aside` stages, and SHACL when the build deferred it,
-    run in a forked child process (kg.forked) while this one renders the other stages: the two cores share the
-    work. The last stage (the catalog) sees every file; nothing is written if SHACL finds a violation."""
+    On a graph of up to kg.store.THRESHOLD triples, when a CPU is idle (kg.forked.worth_forking) and the build
+    was not asked for one process (`jobs=1`), the `aside` stages and SHACL (when the build deferred it) run in a
+    forked child process while this one renders the other stages: two cores share the work. The last stage (the
+    catalog) sees every file; nothing is written if SHACL finds a violation."""
     active = []
     for publish in publishers():
         # Above THRESHOLD triples (oxigraph) only publishers marked `scalable` run: the others need an rdflib
@@ -208,21 +210,22 @@ def write_all(result: BuildResult, out_dir: Path) -> list[Path]:
             continue
         active.append(publish)
     *first, last = active
-    small = len(result.store) <= THRESHOLD
-    aside = [p for p in first if small and getattr(p, "aside", False)]
+    aside = [p for p in first if getattr(p, "aside", False)]
+    parallel = (len(result.store) <= THRESHOLD and result.jobs != 1 and bool(aside or result.shacl_deferred)
+                and worth_forking())
     staged: dict[str, bytes] = {}
     child = None
     try:
-        if aside or result.shacl_deferred:
+        if parallel:
             child = Forked(_aside, aside, result, result.shacl_deferred)
         for publish in first:
-            if publish not in aside:
+            if not parallel or publish not in aside:
                 staged.update(publish(result, dict(staged)))
         violations = None
         if child is not None:
             files, violations = child.result()
             staged.update(files)
-        result.check(violations)  # before the catalog: a graph that fails SHACL has no catalog to make
+        result.check(violations)  # SHACL here unless the child ran it; before the catalog, as nothing is written
         staged.update(last(result, dict(staged)))
     finally:
         if child is not None:

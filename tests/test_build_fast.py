@@ -205,11 +205,12 @@ def test_a_base_iri_without_a_slash(tmp_path):
 
 
 def test_write_all_builds_no_rdflib_graph_and_forks_to_the_same_files(tmp_path, monkeypatch, source_dirs):
+    monkeypatch.setenv("KG_PARALLEL", "1")  # whatever the load of the machine
     result = build(paths.RECORDS, sources_dir=source_dirs, defer_shacl=True)
     write_all(result, tmp_path / "forked")
     assert result.store._native is None  # the rdflib Graph was never made
-    monkeypatch.setenv("KG_NO_FORK", "1")
-    write_all(build(paths.RECORDS, sources_dir=source_dirs), tmp_path / "serial")
+    monkeypatch.setenv("KG_PARALLEL", "0")
+    write_all(build(paths.RECORDS, sources_dir=source_dirs, defer_shacl=True), tmp_path / "serial")
     forked = {p.name: p.read_bytes() for p in (tmp_path / "forked").iterdir()}
     assert forked == {p.name: p.read_bytes() for p in (tmp_path / "serial").iterdir()}
     assert forked == {name: (paths.EXPORTS / name).read_bytes() for name in forked}
@@ -217,7 +218,7 @@ def test_write_all_builds_no_rdflib_graph_and_forks_to_the_same_files(tmp_path, 
 
 @pytest.mark.parametrize("fork", ["1", "0"])
 def test_deferred_shacl_still_stops_the_build(tmp_path, monkeypatch, fork):
-    monkeypatch.setenv("KG_NO_FORK", "0" if fork == "1" else "1")
+    monkeypatch.setenv("KG_PARALLEL", fork)
     shapes = tmp_path / "shapes.ttl"
     shapes.write_text(paths.SHAPES.read_text(encoding="utf-8") + """
 shapes:MustHaveDistrict a sh:NodeShape ; sh:targetClass sy:Measure ;
@@ -235,12 +236,12 @@ shapes:MustHaveDistrict a sh:NodeShape ; sh:targetClass sy:Measure ;
 
 
 def test_forked_returns_values_and_raises_errors(monkeypatch):
-    for no_fork in ("0", "1"):
-        monkeypatch.setenv("KG_NO_FORK", no_fork)
+    for parallel in ("1", "0"):
+        monkeypatch.setenv("KG_PARALLEL", parallel)
         assert Forked(sorted, [3, 1, 2]).result() == [1, 2, 3]
         with pytest.raises(InputError, match="bad input"):
             Forked(_fail, "bad input").result()
-    monkeypatch.setenv("KG_NO_FORK", "0")
+    monkeypatch.setenv("KG_PARALLEL", "1")
     with pytest.raises(RuntimeError, match="cannot pass between processes"):
         Forked(lambda: (x for x in ())).result()  # a generator: no pickle
     waiting = Forked(_sleep)
@@ -256,3 +257,21 @@ def _sleep():
 
     time.sleep(30)
 
+
+
+def test_a_child_only_when_a_cpu_is_idle(monkeypatch):
+    import os
+
+    from kg import forked
+
+    monkeypatch.delenv("KG_PARALLEL", raising=False)
+    monkeypatch.setattr("kg.perf.cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (4.0, 4.0, 4.0))
+    assert not forked.worth_forking()  # a busy machine: one process
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 0.5, 0.2))
+    assert forked.worth_forking() == hasattr(os, "fork")
+    monkeypatch.setenv("KG_PARALLEL", "0")
+    assert not forked.worth_forking()
+    monkeypatch.setattr("kg.perf.cpu_count", lambda: 1)
+    monkeypatch.setenv("KG_PARALLEL", "auto")
+    assert not forked.worth_forking()
