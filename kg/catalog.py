@@ -77,7 +77,8 @@ TITLES = {
 
 def load_config(path: Path = CONFIG) -> dict:
     try:
-        cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader where installed (the same values as yaml.safe_load, ten times faster)
+        cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise InputError(f"{path}: no catalog configuration; restore data/catalog.yaml") from None
     except yaml.YAMLError as e:

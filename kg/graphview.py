@@ -161,9 +161,13 @@ class GraphView:
     def subjects(self, predicate=None, object=None) -> Iterator:  # noqa: A002  (rdflib's parameter name)
         if predicate is not None:
             return _under(self.pos, predicate, object)
+        if object is None:  # every subject, once per triple as rdflib gives them
+            return (s for s, by_p in self.spo.items() for objects in by_p.values() for _ in objects)
         return (t[0] for t in self.triples((None, None, object)))
 
     def predicates(self, subject=None, object=None) -> Iterator:  # noqa: A002
+        if subject is None and object is None:  # every predicate, once per triple
+            return (p for p, by_o in self.pos.items() for subjects in by_o.values() for _ in subjects)
         return (t[1] for t in self.triples((subject, None, object)))
 
     def subject_objects(self, predicate=None) -> Iterator[tuple]:

@@ -29,12 +29,29 @@ def _sort_header(data: bytes, marker: bytes) -> bytes:
     return b"\n".join(sorted(lines[:n]) + lines[n:])
 
 
+#: N-Triples up to this size are parsed once into a list that every writer reuses (a build writes Turtle,
+#: RDF/XML and TriG of the same lines; parsing is most of each writer's time). Bigger ones stream, in bounded
+#: memory.
+REUSE_BYTES = 32_000_000
+_parsed: list = [None, None]  # [the N-Triples bytes object, its triples]
+
+
+def _triples(nt: bytes):
+    """The triples of N-Triples bytes: a list shared by the writers for small inputs, a parser otherwise."""
+    import pyoxigraph as ox
+
+    if len(nt) > REUSE_BYTES:
+        return ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+    if _parsed[0] is not nt:  # the same object, so the same bytes (it is kept alive here)
+        _parsed[:] = [nt, list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))]
+    return _parsed[1]
+
+
 def turtle(nt: bytes, prefixes: Mapping[str, str] | None = None) -> bytes:
     """Turtle of sorted N-Triples: one block per subject (`;` between predicates), prefixes sorted."""
     import pyoxigraph as ox
 
-    data = ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
-                        prefixes=_prefixes(prefixes))
+    data = ox.serialize(_triples(nt), format=ox.RdfFormat.TURTLE, prefixes=_prefixes(prefixes))
     return _sort_header(data, b"@prefix ")
 
 
@@ -51,8 +68,13 @@ def trig(graphs: Iterable[tuple[str, bytes]], prefixes: Mapping[str, str] | None
     """TriG of named graphs given as (graph IRI, sorted N-Triples): one block per graph in IRI order."""
     import pyoxigraph as ox
 
-    data = ox.serialize(ox.parse(nquads_of(graphs), format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
-                        prefixes=_prefixes(prefixes))
+    def quads():
+        for name, nt in sorted(graphs):
+            graph = ox.NamedNode(name)
+            for t in _triples(nt):
+                yield ox.Quad(t.subject, t.predicate, t.object, graph)
+
+    data = ox.serialize(quads(), format=ox.RdfFormat.TRIG, prefixes=_prefixes(prefixes))
     return _sort_header(data, b"@prefix ")
 
 
@@ -70,13 +92,15 @@ def rdfxml(nt: bytes, prefixes: Mapping[str, str] | None = None) -> bytes:
     predicates as element names, and pyoxigraph would write a broken element for it."""
     import pyoxigraph as ox
 
-    for predicate in set(_PREDICATE.findall(nt)):
-        if not _XML_NAME_END.search(predicate.decode("utf-8")):
-            raise ValueError(f"the predicate <{predicate.decode('utf-8')}> does not end in an XML name, "
+    triples = _triples(nt)
+    predicates = ({t.predicate.value for t in triples} if isinstance(triples, list) else
+                  {p.decode("utf-8") for p in _PREDICATE.findall(nt)})
+    for predicate in predicates:
+        if not _XML_NAME_END.search(predicate):
+            raise ValueError(f"the predicate <{predicate}> does not end in an XML name, "
                              "and RDF/XML writes predicates as element names")
 
-    data = ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.RDF_XML,
-                        prefixes=_prefixes(prefixes))
+    data = ox.serialize(_triples(nt), format=ox.RdfFormat.RDF_XML, prefixes=_prefixes(prefixes))
     # A raw carriage return would come back as a line feed (XML normalises line ends): write it as &#13;
     # (only literals hold one; IRIs cannot)
     data = data.replace(b"\r", b"&#13;")

@@ -275,3 +275,14 @@ def test_a_child_only_when_a_cpu_is_idle(monkeypatch):
     monkeypatch.setattr("kg.perf.cpu_count", lambda: 1)
     monkeypatch.setenv("KG_PARALLEL", "auto")
     assert not forked.worth_forking()
+
+
+def test_json_is_written_as_json_dumps_writes_it(result):
+    import json
+
+    doc = formats.to_jsonld_document(result.view)
+    odd = {"b": [], "a": {}, "c": [1, 2.5, True, False, None, "\"quoted\"\n\t\\ 中文 \u2028 \x01"],
+           "d": {"z": {"y": [{"x": []}]}}, "": -0.0}
+    for value in (doc, odd, [], {}, "text", 3):
+        assert formats._dump_json(value) == (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+                                             + "\n").encode("utf-8")
