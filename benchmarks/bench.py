@@ -166,6 +166,7 @@ def child_queries(file: Path, backend: str, limit: float) -> dict:
                 q.run(graph, canned, params, timeout=limit * 3)
             except q.QueryTimeout:
                 out["queries"][label] = {"times": None, "rows": None, "parameterised": bool(params)}
+                _progress(backend, label, None, None, limit * 3)
                 continue
         for _ in range(runs):
             # rdflib is stopped by SIGALRM in-process (pure Python stops between bytecodes): no fork per query
@@ -178,18 +179,26 @@ def child_queries(file: Path, backend: str, limit: float) -> dict:
             if backend == "rdflib" and times[-1] > 2:  # slow: one run is enough to know
                 break
         out["queries"][label] = {"times": times, "rows": rows, "parameterised": bool(params)}
+        _progress(backend, label, times, rows, limit)
     return out
+
+
+def _progress(backend: str, label: str, times: list[float] | None, rows: int | None, limit: float) -> None:
+    """One line on stderr as each query finishes (the JSON on stdout comes at the end)."""
+    shown = f"median {secs(statistics.median(times))}" if times else f"stopped at {limit:g} s"
+    print(f"{time.strftime('%H:%M:%S')} {backend} {label}: {shown}, {rows if rows is not None else '?'} rows",
+          file=sys.stderr, flush=True)
 
 
 def run_child(args: list[str], timeout: float) -> dict:
     """Run one measurement in a fresh interpreter; its peak RSS comes back with the result."""
     cmd = [sys.executable, __file__, "--child", *args]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=timeout)  # stderr: progress, as it comes
     except subprocess.TimeoutExpired:
         return {"timeout": True}
     if proc.returncode != 0:
-        raise SystemExit(f"child {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"child {' '.join(args)} failed (its error is printed above)")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -4,6 +4,13 @@
     python benchmarks/speed_bench.py query [--runs 7]              # kg query of a canned query, process start to end
     python benchmarks/speed_bench.py shacl --nt FILE [--pyshacl]   # full SHACL of an N-Triples file (1M triples)
     python benchmarks/speed_bench.py scale --corpus DIR --store DIR    # kg build --store oxigraph:DIR, then queries
+    python benchmarks/speed_bench.py queries --store DIR [--timeout 60]  # every canned query on a built store
+    python benchmarks/speed_bench.py queries --nt FILE                 # … on that graph in an in-memory store
+
+`queries` runs each canned query (and the parameterised runs) in a child process killed at --timeout and prints
+its row as soon as it finishes: rows, time to the first row (`kg.query.run` returning: rows are converted as
+they are read) and to the last, wall and CPU, the first run (cold) left out of the medians, and the goal class —
+parameterised: all rows ≤ 50 ms; a small answer (≤ 10k rows): all rows ≤ 2 s; a growing one: first row ≤ 1 s.
 
 Commands run in turn (A B A B …) so that a machine shared with other jobs slows both alike; every line gives
 wall and CPU (user + system of the child) medians and the median of the per-pair ratios. Prints Markdown rows
@@ -121,30 +128,202 @@ def scale(args) -> None:
     print(f"load before/after: {args.load_before} / {load()}")
     print(f"| {triples / 1e6:.1f}M | `kg synth` → `kg build --store oxigraph:DIR --shacl {args.shacl}` (N-Triples + Turtle) | "
           f"{wall:.0f} s wall, {cpu:.0f} s CPU, {triples / wall / 1000:,.0f}k triples/s, peak RSS {rss:,} MB |")
-    code = ("import sys, time, json; sys.path.insert(0, %r)\n"
-            "from pathlib import Path\n"
-            "from kg import query as Q\n"
-            "from kg.query.lateral import lateral_optionals\n"
-            "g = Q.load_graph([Path(%r)], engine='oxigraph')\n"
-            "res = {}\n"
-            "params = {'targets-by-district': {'district': 'shenyang'}, 'targets-by-year': {'year': '2023'},"
-            " 'category-values': {'category': 'pocket-parks'}}\n"
-            "for name, q in Q.canned_queries().items():\n"
-            "    for p in ([{}] + ([params[name]] if name in params else [])):\n"
-            "        text, _ = Q.bind_params(g, q.text, p, q.params)\n"
-            "        t = time.perf_counter(); it = iter(g.query(lateral_optionals(text), prefixes=Q.QUERY_PREFIXES,"
-            " use_default_graph_as_union=True)); first = next(it, None) if q.kind == 'select' else None;"
-            " t1 = time.perf_counter() - t\n"
-            "        t = time.perf_counter(); r = Q.run(g, q, p); dt = time.perf_counter() - t\n"
-            "        res[name + (' ' + json.dumps(p, ensure_ascii=False) if p else '')] = [dt, t1, len(r)]\n"
-            "print(json.dumps(res, ensure_ascii=False))")
-    out = subprocess.run([PY, "-c", code % (str(ROOT), str(store))], capture_output=True, text=True, env=ENV,
-                         cwd=ROOT, timeout=args.timeout)
-    if out.returncode:
-        raise SystemExit(out.stderr[-3000:])
-    for name, (dt, first, n) in json.loads(out.stdout.strip().splitlines()[-1]).items():
-        print(f"| {triples / 1e6:.1f}M | query {name} ({n:,} rows) | all rows {dt:.2f} s | first row {first:.3f} s |")
-    print(f"load after queries: {load()}")
+    queries(args, store, triples)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Canned queries on a big store: each in its own process with a time limit, a line printed as each finishes
+
+PARAMETERISED = {  # one district, one year, one category (as benchmarks/bench.py)
+    "targets-by-district": {"district": "浑南区"},
+    "targets-by-year": {"year": "2023"},
+    "category-values": {"category": "pocket-parks"},
+}
+SMALL = 10_000  # rows: an answer up to this size is "small" (goal: all of it in 2 s at 10M); above, "growing"
+GOALS = {"small": 2.0, "growing": 1.0, "parameterised": 0.05}  # seconds: all rows / first row / all rows
+
+
+def query_jobs(only: str | None = None) -> list[tuple[str, str, dict]]:
+    """(label, canned name, params): every canned query with its defaults, then the parameterised runs."""
+    sys.path.insert(0, str(ROOT))
+    from kg import query as Q
+
+    names = sorted(Q.canned_queries())
+    jobs = [(name, name, {}) for name in names]
+    jobs += [(f"{name} ({', '.join(f'{k}={v}' for k, v in p.items())})", name, p) for name, p in PARAMETERISED.items()]
+    if only:
+        wanted = set(only.split(","))
+        jobs = [j for j in jobs if j[1] in wanted or j[0] in wanted]
+    return jobs
+
+
+def _child_query(store: str, name: str, params: dict, runs: int, budget: float) -> None:
+    """In a fresh process: open the store, run one canned query `runs` times through kg.query.run. Prints a
+    JSON line per run as soon as it is measured: seconds (and CPU seconds) to `run` returning with its first
+    row, and to the last row read; rows."""
+    from kg import query as Q
+
+    t = time.perf_counter()
+    g = Q.load_graph([Path(store)], engine="oxigraph")
+    print(json.dumps({"open": time.perf_counter() - t}), flush=True)
+    canned = Q.canned(name)
+    spent = 0.0
+    for i in range(runs):
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        res = Q.run(g, canned, params)
+        first = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        print(json.dumps({"run": i, "first": first, "first_cpu": _cpu(r0, r1)}), flush=True)
+        n = len(res)
+        total = time.perf_counter() - t0
+        r2 = resource.getrusage(resource.RUSAGE_SELF)
+        print(json.dumps({"run": i, "first": first, "first_cpu": _cpu(r0, r1), "all": total,
+                          "all_cpu": _cpu(r0, r2), "rows": n}), flush=True)
+        spent += total
+        if spent > budget:  # slow: fewer runs
+            break
+
+
+def _cpu(a, b) -> float:
+    return (b.ru_utime - a.ru_utime) + (b.ru_stime - a.ru_stime)
+
+
+def measure_query(store: str, name: str, params: dict, runs: int, timeout: float) -> dict:
+    """Run `_child_query` in a child process killed after `timeout` s; medians of what it printed. A query
+    killed before its last row still reports its first-row time (measured in the run that was cut short)."""
+    cmd = [PY, str(Path(__file__).resolve()), "_query", "--store", store, "--name", name, "--params",
+           json.dumps(params, ensure_ascii=False), "--runs", str(runs), "--budget", str(max(1.0, timeout / 4))]
+    proc = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        killed = True
+    if proc.returncode and not killed:
+        return {"error": (err.strip().splitlines() or ["?"])[-1][:300]}
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    done = [x for x in lines if "all" in x]
+    firsts = [x for x in lines if "first" in x and "all" not in x]
+    med = statistics.median
+    res = {"killed": killed, "timeout": timeout, "runs": len(done)}
+    if done:
+        # the first run reads the store's pages from disk (cold); report the median of the warm ones
+        warm = done[1:] or done
+        res.update(first=med(x["first"] for x in warm), first_cpu=med(x["first_cpu"] for x in warm),
+                   all=med(x["all"] for x in warm), all_cpu=med(x["all_cpu"] for x in warm),
+                   rows=done[-1]["rows"], cold_all=done[0]["all"], cold_first=done[0]["first"])
+    elif firsts:
+        res.update(first=firsts[-1]["first"], first_cpu=firsts[-1]["first_cpu"], cold_first=firsts[0]["first"])
+    return res
+
+
+def verdict(r: dict, parameterised: bool) -> tuple[str, str]:
+    """(class, met?) by the goal: parameterised ≤ 50 ms (all rows); a small answer (≤ 10k rows) ≤ 2 s in all;
+    a growing one: first row ≤ 1 s."""
+    if "error" in r:
+        return "error", "no"
+    rows = r.get("rows")
+    if rows is None and not parameterised:
+        return "unknown (stopped)", "no"  # no row count: not classified
+    cls = "parameterised" if parameterised else ("growing" if rows > SMALL else "small")
+    if cls == "growing":
+        ok = r.get("first") is not None and r["first"] <= GOALS["growing"]
+    else:
+        ok = r.get("all") is not None and r["all"] <= GOALS[cls]
+    return cls, "yes" if ok else "no"
+
+
+def fmt_s(x: float | None, limit: float | None = None) -> str:
+    if x is None:
+        return f"> {limit:g} s" if limit else "—"
+    return f"{x * 1000:,.1f} ms" if x < 1 else f"{x:,.2f} s"
+
+
+def _timings(g, name: str, params: dict, runs: int, budget: float) -> dict:
+    """What `_child_query` prints, as one dict (in-memory mode: measured in a forked child)."""
+    from kg import query as Q
+
+    canned, done, spent = Q.canned(name), [], 0.0
+    for _ in range(runs):
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        res = Q.run(g, canned, params)
+        first, r1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+        n = len(res)
+        total, r2 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+        done.append({"first": first, "first_cpu": _cpu(r0, r1), "all": total, "all_cpu": _cpu(r0, r2), "rows": n})
+        spent += total
+        if spent > budget:
+            break
+    return {"done": done}
+
+
+def measure_in_memory(g, name: str, params: dict, runs: int, timeout: float) -> dict:
+    """`measure_query` on a graph already in memory: each query in a forked child killed at `timeout` s."""
+    from kg import query as Q
+
+    try:
+        done = Q.call_with_timeout(lambda: _timings(g, name, params, runs, max(1.0, timeout / 4)), timeout)["done"]
+    except Q.QueryTimeout:
+        return {"killed": True, "timeout": timeout, "runs": 0}
+    med = statistics.median
+    warm = done[1:] or done
+    return {"killed": False, "timeout": timeout, "runs": len(done), "first": med(x["first"] for x in warm),
+            "first_cpu": med(x["first_cpu"] for x in warm), "all": med(x["all"] for x in warm),
+            "all_cpu": med(x["all_cpu"] for x in warm), "rows": done[-1]["rows"], "cold_all": done[0]["all"],
+            "cold_first": done[0]["first"]}
+
+
+def queries(args, store: Path | None, triples: int | None = None) -> dict:
+    """Every canned query on the store, one child process each; one Markdown row printed as each finishes.
+    With `args.nt` (no store): the N-Triples file in an in-memory pyoxigraph store (+ the ontology), loaded
+    once, each query in a forked child."""
+    graph = None
+    if getattr(args, "nt", None):
+        sys.path.insert(0, str(ROOT))
+        import pyoxigraph as ox
+
+        from kg.store import add_ontology
+
+        t = time.perf_counter()
+        graph = ox.Store()
+        graph.bulk_load(path=str(args.nt), format=ox.RdfFormat.N_TRIPLES)
+        add_ontology(graph)
+        triples = len(graph)
+        print(f"in memory: {args.nt} loaded in {time.perf_counter() - t:.0f} s, peak RSS "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024:,} MB", flush=True)
+    store_s = str(store)
+    if triples is None:
+        triples = _store_triples(store_s)
+    size = f"{triples / 1e6:.1f}M" if triples >= 1e6 else f"{triples / 1e3:.0f}k"
+    print(f"load before queries: {load()}", flush=True)
+    print("| triples | query | rows | first row (CPU) | all rows (CPU) | class | met? |", flush=True)
+    print("|---:|---|---:|---:|---:|---|---|", flush=True)
+    out = {}
+    for label, name, params in query_jobs(args.only):
+        r = (measure_in_memory(graph, name, params, args.runs, args.timeout) if graph is not None
+             else measure_query(store_s, name, params, args.runs, args.timeout))
+        cls, met = verdict(r, bool(params))
+        out[label] = {**r, "class": cls, "met": met, "params": params, "name": name}
+        if "error" in r:
+            print(f"| {size} | {label} | error: {r['error']} | | | | no |", flush=True)
+            continue
+        first = fmt_s(r.get("first"), args.timeout) + (f" ({fmt_s(r['first_cpu'])})" if "first_cpu" in r else "")
+        total = fmt_s(r.get("all"), args.timeout) + (f" ({fmt_s(r['all_cpu'])})" if "all_cpu" in r else "")
+        rows = f"{r['rows']:,}" if r.get("rows") is not None else "?"
+        print(f"| {size} | {label} | {rows} | {first} | {total} | {cls} | {met} |", flush=True)
+    print(f"load after queries: {load()}", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def _store_triples(store: str) -> int:
+    code = ("import sys; sys.path.insert(0, %r)\nfrom pathlib import Path\nfrom kg.store import OxigraphStore\n"
+            "print(len(OxigraphStore.open(Path(%r))))") % (str(ROOT), store)
+    done = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT)
+    return int(done.stdout.strip() or 0)
 
 
 def main() -> None:
@@ -163,8 +342,32 @@ def main() -> None:
     p.add_argument("--corpus", required=True)
     p.add_argument("--store", required=True)
     p.add_argument("--shacl", default="all", choices=["all", "sample"])
-    p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument("--timeout", type=float, default=120, help="Seconds each query may take (a child process each).")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--only", default=None, help="Comma-separated canned query names (default: all).")
+    p.add_argument("--json", default=None, help="Also write the measurements to this JSON file.")
+    p = sub.add_parser("queries", help="Every canned query on an on-disk store (kg build --store oxigraph:DIR).")
+    p.add_argument("--store", default=None)
+    p.add_argument("--nt", default=None, help="Instead of --store: this N-Triples file in an in-memory store.")
+    p.add_argument("--timeout", type=float, default=120, help="Seconds each query may take (a child process each).")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--only", default=None, help="Comma-separated canned query names (default: all).")
+    p.add_argument("--json", default=None, help="Also write the measurements to this JSON file.")
+    p = sub.add_parser("_query")  # the child of `queries`
+    p.add_argument("--store", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--params", default="{}")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--budget", type=float, default=30)
     args = ap.parse_args()
+    if args.what == "_query":
+        sys.path.insert(0, str(ROOT))
+        return _child_query(args.store, args.name, json.loads(args.params), args.runs, args.budget)
+    if args.what == "queries":
+        args.load_before = load()
+        if not (args.store or args.nt):
+            raise SystemExit("queries: give --store DIR or --nt FILE")
+        return queries(args, Path(args.store) if args.store else None)
     args.load_before = load()
     {"everyday": everyday, "query": query, "shacl": shacl, "scale": scale}[args.what](args)
 

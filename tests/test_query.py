@@ -234,6 +234,26 @@ def test_values_give_python_types(store):
         res.column("nope")
 
 
+def test_rows_are_read_as_they_are_iterated(store, seed_graph):
+    """On oxigraph a SELECT hands its rows over as they are read (the first row of a big answer without
+    converting the others); iterating, `rows`, `len`, a second iteration and a pickled copy all give the rows
+    the materialised result gives — and the rows of rdflib."""
+    import pickle
+
+    whole = run(store, "provenance-audit").rows
+    res = run(store, "provenance-audit")
+    it = iter(res)
+    first, second = next(it), next(it)
+    assert [first, second] == whole[:2]
+    assert list(it) == whole[2:]
+    assert list(res) == res.rows == whole and len(res) == len(whole) > 100
+    lazy = run(store, "provenance-audit")
+    assert next(iter(lazy)) == whole[0]
+    assert pickle.loads(pickle.dumps(lazy)).rows == whole  # a timed-out child sends its result this way
+    assert lazy == run(seed_graph, "provenance-audit") and bool(lazy)
+    assert not Q.run(store, "SELECT ?s WHERE { ?s a sy:Nothing }")
+
+
 def test_timeout_stops_the_query_and_its_process(seed_graph, store):
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     for graph in (store, seed_graph):

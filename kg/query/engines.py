@@ -63,9 +63,20 @@ class OxigraphEngine:
             return QueryResult(parsed.kind, triples=[(convert(t.subject), convert(t.predicate),
                                                       convert(t.object)) for t in res])
         names = [v.value for v in res.variables]
-        convert = _cached(from_oxigraph)  # big results repeat their IRIs and labels: convert each term once
-        rows = [dict(zip(names, map(convert, sol))) for sol in res]  # a solution iterates in `names` order
-        return QueryResult("select", vars=names, rows=rows)
+        stream = _rows(res, names)
+        first = next(stream, None)  # the engine's work up to its first solution (all of it under ORDER BY) here
+        return QueryResult("select", vars=names, rows=[] if first is None else [first], stream=stream)
+
+
+def _rows(solutions: Any, names: list[str]):
+    """Solutions as rows of rdflib terms, converted as they are read: a caller that wants the first rows of a
+    large answer does not pay for converting the rest."""
+    convert = _cached(from_oxigraph)  # big results repeat their IRIs and labels: convert each term once
+    try:
+        for sol in solutions:
+            yield dict(zip(names, map(convert, sol)))  # a solution iterates in `names` order
+    except (OSError, RuntimeError, ValueError) as e:  # reading the store failed midway
+        raise QueryError(f"the query failed in oxigraph: {type(e).__name__}: {e}") from e
 
 
 def _cached(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from rdflib import Graph
@@ -13,25 +13,82 @@ from .prefixes import QUERY_PREFIXES
 from .terms import to_python
 
 
-@dataclass
 class QueryResult:
     """What a query returned. SELECT: `vars` and `rows` (dicts var → rdflib term, None when unbound);
-    ASK: `boolean`; CONSTRUCT/DESCRIBE: `triples`. `values()` gives plain Python values for pandas & co."""
+    ASK: `boolean`; CONSTRUCT/DESCRIBE: `triples`. `values()` gives plain Python values for pandas & co.
 
-    kind: str
-    vars: list[str] = field(default_factory=list)
-    rows: list[dict[str, Node | None]] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[tuple[Node, Node, Node]] = field(default_factory=list)
+    An engine may hand over SELECT rows as an iterator (`stream`): iterating the result then yields each row
+    as the engine produces it — the first row of a large answer without converting all the others — and
+    `rows` (or `len`) reads the rest. Either way every row is read once and kept, so the result can be
+    iterated again and compared like a list."""
+
+    def __init__(self, kind: str, vars: list[str] | None = None, rows: list[dict[str, Node | None]] | None = None,
+                 boolean: bool | None = None, triples: list[tuple[Node, Node, Node]] | None = None, *,
+                 stream: Iterator[dict[str, Node | None]] | None = None):
+        self.kind = kind
+        self.vars = list(vars or [])
+        self._rows = list(rows or [])
+        self._stream = stream
+        self.boolean = boolean
+        self.triples = list(triples or [])
+
+    @property
+    def rows(self) -> list[dict[str, Node | None]]:
+        if self._stream is not None:
+            self._rows.extend(self._stream)
+            self._stream = None
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[dict[str, Node | None]]) -> None:
+        self._rows, self._stream = list(rows), None
 
     def __len__(self) -> int:
         return len(self.triples) if self.kind in ("construct", "describe") else len(self.rows)
 
     def __iter__(self):
-        return iter(self.triples if self.kind in ("construct", "describe") else self.rows)
+        if self.kind in ("construct", "describe"):
+            return iter(self.triples)
+        return self._iter_rows()
+
+    def _iter_rows(self):
+        i = 0
+        while True:
+            if i < len(self._rows):
+                yield self._rows[i]
+                i += 1
+                continue
+            if self._stream is None:
+                return
+            row = next(self._stream, None)
+            if row is None:
+                self._stream = None
+                return
+            self._rows.append(row)
 
     def __bool__(self) -> bool:
-        return bool(self.boolean) if self.kind == "ask" else len(self) > 0
+        if self.kind == "ask":
+            return bool(self.boolean)
+        if self.kind in ("construct", "describe"):
+            return bool(self.triples)
+        return next(iter(self), None) is not None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, QueryResult):
+            return NotImplemented
+        return (self.kind, self.vars, self.rows, self.boolean, self.triples) == \
+            (other.kind, other.vars, other.rows, other.boolean, other.triples)
+
+    def __repr__(self) -> str:
+        return (f"QueryResult(kind={self.kind!r}, vars={self.vars!r}, rows={self.rows!r}, boolean={self.boolean!r}, "
+                f"triples={self.triples!r})")
+
+    def __getstate__(self) -> dict[str, Any]:  # a stream cannot cross a process boundary: read it first
+        return {"kind": self.kind, "vars": self.vars, "_rows": self.rows, "_stream": None,
+                "boolean": self.boolean, "triples": self.triples}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def values(self) -> list[dict[str, Any]]:
         """Rows with Python values: numbers as int/Decimal/float, strings as str, IRIs as str, None unbound.
