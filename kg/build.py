@@ -487,6 +487,22 @@ def iter_jurisdiction_triples(corpus: Corpus, mint: Minter, terms: Terms | None 
                 yield node, k.isReplacedBy, iri(mint.district(s.key))
 
 
+def iter_corpus_triples(corpus: Corpus, mint: Minter, t: Terms) -> Iterator[Triple]:
+    """The triples that describe the corpus as a whole: the dataset, the vocabularies, the jurisdictions."""
+    yield from dataset_triples(mint.dataset(), [mint.document(r.document.id) for r in corpus.records], t)
+    yield from iter_vocab_triples(corpus.vocab, mint, t)
+    yield from iter_jurisdiction_triples(corpus, mint, t)
+
+
+def iter_document_triples(record: Record, vocab: Vocab, mint: Minter, source: SourceText | None,
+                          t: Terms) -> Iterator[Triple]:
+    """The triples of one record file: its document is a source of the dataset, then `iter_record_triples`.
+    A function of the record, its text and the vocabulary alone, so record files can be mapped apart
+    (kg.bulk) and their triples merged."""
+    yield t.iri(mint.dataset()), t.k.source, t.iri(mint.document(record.document.id))
+    yield from iter_record_triples(record, vocab, mint, source, t)
+
+
 def iter_triples(corpus: Corpus, *, base: str = DEFAULT_BASE, sources: dict[str, SourceText] | None = None,
                  terms: Terms | None = None, progress: Callable[[int], None] | None = None) -> Iterator[Triple]:
     """Every triple of the knowledge graph (duplicates possible; a graph or store collapses them).
@@ -495,16 +511,11 @@ def iter_triples(corpus: Corpus, *, base: str = DEFAULT_BASE, sources: dict[str,
     is told of each record done.
     """
     t = terms or Terms()
-    k = t.k
     mint = Minter(base, make=str)  # raw IRIs; `t.iri` makes the term
-    dataset = t.iri(mint.dataset())
-    yield from dataset_triples(mint.dataset(), [mint.document(r.document.id) for r in corpus.records], t)
-    yield from iter_vocab_triples(corpus.vocab, mint, t)
-    yield from iter_jurisdiction_triples(corpus, mint, t)
+    yield from iter_corpus_triples(corpus, mint, t)
     sources = sources or {}
     for record in corpus.records:
-        yield dataset, k.source, t.iri(mint.document(record.document.id))
-        yield from iter_record_triples(record, corpus.vocab, mint, sources.get(record.document.id), t)
+        yield from iter_document_triples(record, corpus.vocab, mint, sources.get(record.document.id), t)
         if progress:
             progress(1)
 

@@ -11,13 +11,13 @@ from rdflib import Graph, URIRef
 
 from . import paths
 from .build import Minter, build_graph
+from .bulk import read_corpus
 from .errors import InputError, KgError, ShapesError
 from .forked import Forked, worth_forking
 from .namespaces import DEFAULT_BASE
 from .outdir import commit_folder
 from .progress import Progress, task
 from .records import Corpus, load_records
-from .sources import load_sources
 from .store import THRESHOLD, Store, StoreSpec, build_store, commit_store, shacl_batches, shacl_sample
 from .validate import format_violations, short_name, validate_graph
 
@@ -146,10 +146,10 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
     before writing anything (`result.check()` runs it here for a caller that writes nothing).
     """
     check_base_iri(base)
-    task(progress, "reading records")
-    corpus = load_records(records_dir, jobs=jobs)
-    sources = load_sources(sources_dir, corpus) if sources_dir else {}
-    built = build_store(corpus, sources=sources, base=base, store=store, progress=progress)
+    advance = task(progress, "reading records", len(list(records_dir.glob("*.yaml"))) or None)
+    corpus, sources, ntriples = read_corpus(records_dir, sources_dir=sources_dir, base=base, jobs=jobs,
+                                            progress=advance)
+    built = build_store(corpus, sources=sources, base=base, store=store, progress=progress, ntriples=ntriples)
     checked, deferred, violations = "none", False, []
     if validate:
         whole = shacl != "sample"
@@ -230,6 +230,7 @@ def write_all(result: BuildResult, out_dir: Path) -> list[Path]:
     finally:
         if child is not None:
             child.cancel()
+    result.store.ready()  # an on-disk store loading in the background: nothing is written if it failed
     commit_folder(out_dir, dict(sorted(staged.items())))  # locked, staged whole, swapped in one step
     result.written = [out_dir / name for name in sorted(staged)]
     stored = commit_store(result.store)  # an on-disk oxigraph store (--store oxigraph:PATH) moves into place last

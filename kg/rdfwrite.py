@@ -10,6 +10,7 @@ hash-map order, the prefix declarations, is sorted here. Every function takes an
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Mapping
 
@@ -23,10 +24,18 @@ def _prefixes(prefixes: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _sort_header(data: bytes, marker: bytes) -> bytes:
-    """Sort the leading lines that start with `marker` (prefix declarations) so their order is stable."""
-    lines = data.split(b"\n")  # bytes: U+2028 and friends inside literals are not line breaks here
-    n = next((i for i, line in enumerate(lines) if not line.startswith(marker)), len(lines))
-    return b"\n".join(sorted(lines[:n]) + lines[n:])
+    """Sort the leading lines that start with `marker` (prefix declarations) so their order is stable.
+    Only the header is split (bytes: U+2028 and friends inside literals are not line breaks here): a Turtle
+    file of ten million triples as line objects would take twice its size again."""
+    end = 0
+    while data.startswith(marker, end):
+        newline = data.find(b"\n", end)
+        if newline < 0:  # nothing but declarations
+            return b"\n".join(sorted(data.split(b"\n")))
+        end = newline + 1
+    if end == 0:
+        return data
+    return b"\n".join(sorted(data[:end - 1].split(b"\n"))) + data[end - 1:]
 
 
 #: N-Triples up to this size are parsed once into a list that every writer reuses (a build writes Turtle,
@@ -51,8 +60,49 @@ def turtle(nt: bytes, prefixes: Mapping[str, str] | None = None) -> bytes:
     """Turtle of sorted N-Triples: one block per subject (`;` between predicates), prefixes sorted."""
     import pyoxigraph as ox
 
-    data = ox.serialize(_triples(nt), format=ox.RdfFormat.TURTLE, prefixes=_prefixes(prefixes))
-    return _sort_header(data, b"@prefix ")
+    if len(nt) <= REUSE_BYTES:
+        data = ox.serialize(_triples(nt), format=ox.RdfFormat.TURTLE, prefixes=_prefixes(prefixes))
+        return _sort_header(data, b"@prefix ")
+    out = _HeaderSorted(b"@prefix ")  # big: neither copied out of the writer nor copied to sort the prefixes
+    ox.serialize(_triples(nt), out, format=ox.RdfFormat.TURTLE, prefixes=_prefixes(prefixes))
+    return out.getvalue()
+
+
+class _HeaderSorted:
+    """A file-like sink that sorts the leading lines starting with `marker` as they stream past (`_sort_header`)
+    and keeps the rest in a buffer that grows in place: the Turtle of ten million triples is neither copied out
+    of the writer nor copied again to sort its few prefix lines."""
+
+    def __init__(self, marker: bytes):
+        self.marker = marker
+        self.head: bytes | None = b""  # the start, until the lines with the marker are known; then None
+        self.out = io.BytesIO()
+
+    def write(self, data) -> int:
+        if self.head is None:
+            return self.out.write(data)
+        self.head += bytes(data)
+        end, marker = 0, self.marker
+        while self.head.startswith(marker, end):
+            newline = self.head.find(b"\n", end)
+            if newline < 0:
+                return len(data)  # a declaration not finished yet
+            end = newline + 1
+        rest = self.head[end:end + len(marker)]
+        if len(rest) < len(marker) and marker.startswith(rest):
+            return len(data)  # the next line may still be one
+        self.out.write(_sort_header(self.head, marker))
+        self.head = None
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        if self.head is not None:
+            self.out.write(_sort_header(self.head, marker=self.marker))
+            self.head = None
+        return self.out.getvalue()
 
 
 def nquads_of(graphs: Iterable[tuple[str, bytes]]) -> bytes:

@@ -699,19 +699,32 @@ def load_records(records_dir: Path = paths.RECORDS, vocab: Vocab | None = None, 
     """
     jobs = check_jobs(jobs)
     vocab = vocab or load_vocab(gazetteer_dir=gazetteer_dir_for(records_dir))
+    files = record_files(records_dir)
+    with gc_paused():
+        outcomes = list(map_files(_load_one, files, jobs, _init_worker, (vocab,)))
+    return checked_corpus(outcomes, vocab)
+
+
+def record_files(records_dir: Path) -> list[Path]:
+    """The record files of a directory, sorted (as messages show them), or a RecordError saying why none."""
     if not records_dir.is_dir():
         raise RecordError([f"{records_dir}: no such directory; pass --records DIR with the record files"])
     files = sorted(_shown(p) for p in records_dir.glob("*.yaml"))
     if not files:
         raise RecordError([f"{records_dir}: no *.yaml record files found"])
+    return files
+
+
+def checked_corpus(outcomes, vocab: Vocab) -> Corpus:
+    """The corpus of the files' outcomes (a Record, or the problems of its file, in file order), after the
+    checks that span files; RecordError with every problem otherwise."""
     problems: list[str] = []
     records = []
-    with gc_paused():
-        for outcome in _load_files(files, vocab, jobs):
-            if isinstance(outcome, Record):
-                records.append(outcome)
-            else:
-                problems.extend(outcome)
+    for outcome in outcomes:
+        if isinstance(outcome, Record):
+            records.append(outcome)
+        else:
+            problems.extend(outcome)
     if problems:
         raise RecordError(problems)
     problems.extend(_cross_check(records))
@@ -728,23 +741,25 @@ def _load_one(path: Path, vocab: Vocab | None = None) -> Record | list[str]:
         return e.problems
 
 
-def _load_files(files: list[Path], vocab: Vocab, jobs: int | None):
-    """The outcome of each file (`_load_one`), in order, over `jobs` worker processes when that pays."""
+def map_files(work, files: list[Path], jobs: int | None, init, initargs: tuple):
+    """`work(file)` of each file, in order, over `jobs` worker processes when that pays (None: one per CPU when
+    the files hold at least `PARALLEL_BYTES`); `init(*initargs)` prepares each worker, or this process."""
     if jobs is None:
         big = sum(_size(p) for p in files) >= PARALLEL_BYTES
         jobs = cpu_count() if big else 1
     jobs = min(jobs, len(files))
     if jobs <= 1:
-        return [_load_one(p, vocab) for p in files]
+        yield from (work(p, *initargs) for p in files)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # fork where it is safe and cheap (Linux): the workers start with kg imported and the vocabulary loaded
     method = "fork" if sys.platform == "linux" else None
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=_init_worker,
-                               initargs=(vocab,))
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=init,
+                               initargs=initargs)
     try:
-        return list(pool.map(_load_one, files, chunksize=max(1, len(files) // (jobs * 8))))
+        yield from pool.map(work, files, chunksize=max(1, len(files) // (jobs * 8)))
     finally:  # on Ctrl-C or a crash, drop the files not started yet instead of reading them all first
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -81,15 +81,28 @@ def load_sources(sources_dir: Sources, corpus: Corpus) -> dict[str, SourceText]:
     out: dict[str, SourceText] = {}
     problems: list[str] = []
     for record in corpus.records:
-        path = finder.find(record.document.id)
-        if path is None:
-            continue
-        src = read_source(path)
-        problems.extend(check_record(record, src))
-        out[record.document.id] = src
+        src, found = source_of(record, finder)
+        problems.extend(found)
+        if src is not None:
+            out[record.document.id] = src
+    raise_source_problems(problems)
+    return out
+
+
+def source_of(record: Record, finder: SourceFinder) -> tuple[SourceText | None, list[str]]:
+    """A record's source text (None when there is none) and the problems between them (`check_record`);
+    SourceError when the text is there but cannot be read."""
+    path = finder.find(record.document.id)
+    if path is None:
+        return None, []
+    src = read_source(path)
+    return src, check_record(record, src)
+
+
+def raise_source_problems(problems: list[str]) -> None:
+    """One SourceError with the first 30 problems, if there are any."""
     if problems:
         raise SourceError("\n".join(problems[:30]) + (f"\n… and {len(problems) - 30} more" if len(problems) > 30 else ""))
-    return out
 
 
 def check_record(record: Record, src: SourceText) -> list[str]:

@@ -17,6 +17,7 @@ import contextlib
 import glob
 import os
 import shutil
+import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -102,6 +103,9 @@ class Store(ABC):
 
     def describe(self) -> str:
         return self.backend
+
+    def ready(self) -> None:
+        """Wait until the store is complete (a store loading in the background, kg.store.OxigraphStore)."""
 
     def close(self) -> None:
         pass
@@ -192,10 +196,12 @@ class OxigraphStore(Store):
         self._len: int | None = None
         self._graph: Graph | None = None
         self.source_file: Path | None = None  # the RDF file it was loaded from, if any
+        self._pending: _Loader | None = None  # a bulk load still running in the background (`loading`)
 
     @property
     def native(self):
         """The pyoxigraph Store (what kg.query.run takes), loaded on first use."""
+        self.ready()
         if self._native is None:
             import pyoxigraph as ox
 
@@ -211,6 +217,14 @@ class OxigraphStore(Store):
     @property
     def loaded(self) -> bool:
         return self._native is not None
+
+    def ready(self) -> None:
+        """Wait for a background load (`loading`) to finish; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.join()
+            if pending.error is not None:
+                raise pending.error
 
     # -- making one
 
@@ -231,6 +245,20 @@ class OxigraphStore(Store):
             built = cls(native, path=path, base=base, ntriples=data if sorted_unique else None)
         if built._ntriples is not None:
             built._len = built._ntriples.count(b"\n")
+        return built
+
+    @classmethod
+    def loading(cls, data: bytes, path: Path, *, base: str = DEFAULT_BASE) -> OxigraphStore:
+        """An on-disk store at `path` being bulk-loaded with sorted, unique N-Triples (they also serve as the
+        N-Triples export) and the ontology (`add_ontology`) in a background thread; `ready()` waits for it.
+        Only the N-Triples are read meanwhile: they are what the exports are written from."""
+        import pyoxigraph as ox
+
+        native = ox.Store(str(path))
+        built = cls(native, path=path, base=base, ntriples=data)
+        built._len = data.count(b"\n")
+        built._pending = _Loader(native, data)
+        built._pending.start()
         return built
 
     @classmethod
@@ -339,6 +367,29 @@ def _class_counts_of_ntriples(nt: bytes) -> dict[str, int]:
     return {f"sy:{k}": v for k, v in sorted(counts.items())}
 
 
+class _Loader(threading.Thread):
+    """pyoxigraph's bulk load of N-Triples, then the ontology, then a flush, in a thread; keeps its error."""
+
+    def __init__(self, native, data: bytes):
+        super().__init__(name="kg-store-load", daemon=True)
+        self.native, self.data = native, data
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        import pyoxigraph as ox
+
+        try:
+            # lenient: the IRIs are not validated twice; the same bytes are parsed strictly for the Turtle
+            # export, and write_all waits for both before it writes anything
+            self.native.bulk_load(self.data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            add_ontology(self.native)
+            self.native.flush()
+        except BaseException as e:  # noqa: BLE001 - handed to the thread that waits (Store.ready)
+            self.error = e
+        finally:
+            self.native = self.data = None
+
+
 def export_bytes(store: Store, fmt: str) -> bytes:
     """One export format of a store: oxigraph's own writers for N-Triples and Turtle, rdflib's otherwise
     (through an rdflib copy of the graph on the oxigraph backend: fine for thousands of triples, slow for
@@ -410,23 +461,22 @@ def estimate_triples(corpus) -> int:
 
 
 def build_store(corpus, *, sources: dict | None = None, base: str = DEFAULT_BASE,
-                store: StoreSpec | str | None = None, progress: Progress | None = None) -> Store:
-    """The graph of a corpus in the backend `store` asks for (auto: by estimated size)."""
-    from .build import build_graph, iter_ntriples
+                store: StoreSpec | str | None = None, progress: Progress | None = None,
+                ntriples: bytes | None = None) -> Store:
+    """The graph of a corpus in the backend `store` asks for (auto: by estimated size).
+
+    `ntriples`: the corpus's graph as sorted, unique N-Triples when the caller has made them already
+    (kg.bulk.read_corpus), so the mapping does not run again. An on-disk store (`oxigraph:PATH`) is loaded in
+    a background thread (pyoxigraph's bulk loader releases the GIL), so SHACL and the Turtle export run
+    meanwhile; `Store.ready()` waits for it."""
+    from .build import build_graph
 
     spec = StoreSpec.parse(store)
     backend = spec.resolve(estimate_triples(corpus))
-    advance = task(progress, "building the graph", len(corpus.records))
     if backend == "rdflib" and spec.path:
         raise InputError("--store rdflib keeps the graph in memory; a PATH is only for oxigraph")
-    with gc_paused():  # millions of short-lived objects: see kg.perf
-        # UTF-8 bytes sort in code point order, cheaper than str; de-duplicated in the order they were made,
-        # which is nearly sorted already (so the sort is mostly merging runs: ~8x faster than a set's order)
-        lines = dict.fromkeys(line.encode("utf-8")
-                              for line in iter_ntriples(corpus, base=base, sources=sources, progress=advance))
-        task(progress, f"sorting {len(lines):,} triples")
-        data = b"\n".join(sorted(lines)) + b"\n"
-        del lines
+    data = ntriples if ntriples is not None else sorted_ntriples_of(corpus, base=base, sources=sources,
+                                                                    progress=progress)
     if backend == "rdflib":  # the same mapping once more, as rdflib terms, when the Python API is asked for
         return RdflibStore(None, base, ntriples=data,
                            make=lambda: build_graph(corpus, base=base, sources=sources))
@@ -435,14 +485,30 @@ def build_store(corpus, *, sources: dict | None = None, base: str = DEFAULT_BASE
     task(progress, "loading the store")
     staging = _staging_dir(spec.path)
     try:
-        built = OxigraphStore.from_ntriples(data, path=staging, base=base, sorted_unique=True)
-        add_ontology(built.native)
-        built.native.flush()
+        built = OxigraphStore.loading(data, staging, base=base)
+        if len(built) <= THRESHOLD:  # small: nothing to gain, and write_all may fork (never beside a thread)
+            built.ready()
     except Exception:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     built.final_path = spec.path  # type: ignore[attr-defined]  # committed by commit_store()
     return built
+
+
+def sorted_ntriples_of(corpus, *, base: str = DEFAULT_BASE, sources: dict | None = None,
+                       progress: Progress | None = None) -> bytes:
+    """The graph of a loaded corpus as sorted, unique N-Triples, mapped in this process (kg.bulk.read_corpus
+    does it while reading the record files, in workers)."""
+    from .build import iter_ntriples
+
+    advance = task(progress, "building the graph", len(corpus.records))
+    with gc_paused():  # millions of short-lived objects: see kg.perf
+        # UTF-8 bytes sort in code point order, cheaper than str; de-duplicated in the order they were made,
+        # which is nearly sorted already (so the sort is mostly merging runs: ~8x faster than a set's order)
+        lines = dict.fromkeys(line.encode("utf-8")
+                              for line in iter_ntriples(corpus, base=base, sources=sources, progress=advance))
+        task(progress, f"sorting {len(lines):,} triples")
+        return b"\n".join(sorted(lines)) + b"\n" if lines else b""
 
 
 def add_ontology(native) -> None:
@@ -487,6 +553,7 @@ def commit_store(store: Store) -> Path | None:
     final = getattr(store, "final_path", None)
     if final is None:
         return None
+    store.ready()
     staging = store.path
     store._native = None  # type: ignore[attr-defined]  # close RocksDB before its directory moves
     import gc
