@@ -234,6 +234,29 @@ def test_values_give_python_types(store):
         res.column("nope")
 
 
+def test_a_name_looked_up_directly_resolves_as_the_listing_does(store, seed_graph):
+    """A parameter named exactly (浑南区, 口袋公园, 2023) is looked up from the name; every label, short form
+    and key of every district, category and year resolves to the node the full listing gives, on both engines;
+    names with case and unknown names are left to the listing (its folding and messages)."""
+    from kg.query import params as P
+
+    for graph in (store, seed_graph):
+        engine = Q.engine_for(graph)
+        for ptype in ("district", "category", "year", "facility-type"):
+            rows = engine.execute(Q.parse_query(
+                f"SELECT ?node ?name WHERE {{ {P._RESOLVE_PATTERNS[ptype]} "
+                f"?node rdfs:label|skos:altLabel|skos:notation ?name }}")).rows
+            assert rows, ptype
+            for row in rows:
+                name = str(row["name"])
+                direct = P._resolve_exactly(engine, ptype, name)
+                if direct is not None:
+                    assert direct == P._resolve_by_listing(engine, ptype, "x", name) == row["node"], name
+        assert str(P._resolve_exactly(engine, "district", "浑南区")).endswith("/district/hunnan")
+        assert P._resolve_exactly(engine, "district", "Hunnan") is None  # case: the listing folds it
+        assert P._resolve_exactly(engine, "district", "浦东") is None
+
+
 def test_rows_are_read_as_they_are_iterated(store, seed_graph):
     """On oxigraph a SELECT hands its rows over as they are read (the first row of a big answer without
     converting the others); iterating, `rows`, `len`, a second iteration and a pickled copy all give the rows
