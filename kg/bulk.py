@@ -153,6 +153,8 @@ def merge_sorted(runs: list[bytes]) -> bytes:
         sample.sort()
         bounds = sorted({sample[len(sample) * i // ranges] for i in range(1, ranges)})
     parts: list[list[bytes]] = [[] for _ in range(len(bounds) + 1)]
+    if not bounds:  # one range: the runs are its pieces
+        parts[0], runs[:] = [r for r in runs if r], []
     moved = 0
     for i, run in enumerate(runs):
         runs[i] = b""
