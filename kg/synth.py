@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import paths
+from .divisions import divisions as division_table
 from .errors import InputError
 from .export import commit_files
 from .vocab import Division, Gazetteer, Vocab, load_gazetteer, load_vocab
@@ -143,10 +144,11 @@ def synth_gazetteers(n: int, seed: int) -> list[Gazetteer]:
     rng = random.Random(f"kg-synth/{seed}/gazetteers")
     used_keys = {out[0].city.key, *(d.key for d in out[0].divisions)}
     used_city_names = {out[0].city.zh}
+    real = division_table()
     while len(out) < n:
         zh, key = _name(rng, 2)
-        if zh + "市" in used_city_names or key in used_keys:
-            continue
+        if zh + "市" in used_city_names or key in used_keys or real.of_gazetteer(key, zh + "市"):
+            continue  # (the last: a real city's key and name, so kg would mint the real one, not these districts)
         used_city_names.add(zh + "市")
         used_keys.add(key)
         city = Division(key, zh + "市", f"{key.capitalize()} (synthetic)", "city", (zh,))
