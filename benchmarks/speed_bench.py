@@ -3,6 +3,7 @@
     python benchmarks/speed_bench.py everyday [--runs 5]           # kg build vs rdflib parsing its Turtle
     python benchmarks/speed_bench.py query [--runs 7]              # kg query of a canned query, process start to end
     python benchmarks/speed_bench.py shacl --nt FILE [--pyshacl]   # full SHACL of an N-Triples file (1M triples)
+    python benchmarks/speed_bench.py shacl-build --corpus DIR      # SHACL as kg build runs it: whole vs parts
     python benchmarks/speed_bench.py scale --corpus DIR --store DIR    # kg build --store oxigraph:DIR, then queries
     python benchmarks/speed_bench.py queries --store DIR [--timeout 60]  # every canned query on a built store
     python benchmarks/speed_bench.py queries --nt FILE                 # … on that graph in an in-memory store
@@ -116,6 +117,83 @@ def shacl(args) -> None:
         except subprocess.TimeoutExpired:
             shown = f"> {args.timeout:.0f} s (stopped)"
         print(f"| full SHACL ({triples:,} triples) | {engine} | {shown} | load {load()} |")
+
+
+SHACL_BUILD = """import sys, time, json, os, resource; sys.path.insert(0, %r)
+from pathlib import Path
+from kg.records import load_records
+from kg.sources import load_sources
+from kg.store import build_store
+from kg import pipeline
+from kg.validate import validate_graph
+corpus = load_records(Path(%r) / "records", jobs=1)
+sources = load_sources([Path(%r) / "sources"], corpus)
+triples = %r
+class Counted:  # a big corpus (10M) is not built for this: the parts need only the count and the corpus
+    def __len__(self):
+        return triples
+built = build_store(corpus, sources=sources, store="oxigraph") if triples is None else Counted()
+validate_graph(b"")  # imports and the compiled shapes, as a build has them by then
+mode, jobs = %r, %r
+def cpu():
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = {}
+def watch():  # the workers' own peak (VmHWM): ru_maxrss of a spawned child counts the parent it forked from
+    import threading
+    while True:
+        for d in os.listdir("/proc"):
+            try:
+                st = open(f"/proc/{d}/status").read()
+            except OSError:
+                continue
+            f = dict(x.split(":", 1) for x in st.splitlines() if ":" in x)
+            if f.get("PPid", "").strip() == str(os.getpid()) and "VmHWM" in f:
+                peak[d] = max(peak.get(d, 0), int(f["VmHWM"].split()[0]) // 1024)
+        time.sleep(0.2)
+import threading; threading.Thread(target=watch, daemon=True).start()
+c, t = cpu(), time.perf_counter()
+if mode == "whole":
+    v = validate_graph(built.ntriples())
+else:
+    v = pipeline.shacl_all(built, corpus, pipeline.DEFAULT_BASE, sources, jobs)
+wall, c = time.perf_counter() - t, cpu() - c
+print(json.dumps({"wall": wall, "cpu": c, "violations": len(v), "triples": len(built),
+                  "self_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                  "before_rss_mb": rss0 // 1024,
+                  "worker_rss_mb": max(peak.values(), default=0)}))
+"""
+
+
+def shacl_build(args) -> None:
+    """SHACL as `kg build` runs it on a corpus (records in, graph built untimed): the whole graph in the build's
+    process against the parts in worker processes (kg.pipeline.shacl_all), A B A B."""
+    def run(mode: str, jobs: int | None) -> dict:
+        out = subprocess.run([PY, "-c", SHACL_BUILD % (str(ROOT), args.corpus, args.corpus, args.triples, mode, jobs)],
+                             capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=args.timeout)
+        if out.returncode:
+            raise SystemExit(out.stderr[-3000:])
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r["load"] = load()
+        return r
+
+    modes = [("parts", None)] if args.parts_only or args.triples else [("whole", None), ("parts", None), ("parts", 1)]
+    rows = {m: [] for m in modes}
+    for _ in range(args.runs):
+        for m in modes:
+            rows[m].append(run(*m))
+            print(m, rows[m][-1], file=sys.stderr, flush=True)
+    med = statistics.median
+    for (mode, jobs), rs in rows.items():
+        how = "whole graph, in the build's process" if mode == "whole" else (
+            f"parts, {jobs or 'one per CPU'} worker processes" if jobs != 1
+            else "parts, in the build's process (--jobs 1)")
+        rss = rs[0]["self_rss_mb"] - rs[0]["before_rss_mb"] if mode == "whole" else max(r["worker_rss_mb"] for r in rs)
+        print(f"| full SHACL as `kg build` runs it ({rs[0]['triples']:,} triples) | {how} | "
+              f"{med(r['wall'] for r in rs):.1f} s wall, {med(r['cpu'] for r in rs):.1f} s CPU (medians of "
+              f"{len(rs)}), {rs[0]['violations']} violations | peak {'growth' if mode == 'whole' else 'worker'} "
+              f"{rss:,} MB | load {', '.join(r['load'] for r in rs)} |")
 
 
 def scale(args) -> None:
@@ -338,6 +416,12 @@ def main() -> None:
     p.add_argument("--nt", required=True)
     p.add_argument("--pyshacl", action="store_true")
     p.add_argument("--timeout", type=float, default=600)
+    p = sub.add_parser("shacl-build")
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--runs", type=int, default=2)
+    p.add_argument("--parts-only", action="store_true")
+    p.add_argument("--triples", type=int, help="the graph's size, known: skip building it (parts only; 10M)")
+    p.add_argument("--timeout", type=float, default=1800)
     p = sub.add_parser("scale")
     p.add_argument("--corpus", required=True)
     p.add_argument("--store", required=True)
@@ -369,7 +453,8 @@ def main() -> None:
             raise SystemExit("queries: give --store DIR or --nt FILE")
         return queries(args, Path(args.store) if args.store else None)
     args.load_before = load()
-    {"everyday": everyday, "query": query, "shacl": shacl, "scale": scale}[args.what](args)
+    {"everyday": everyday, "query": query, "shacl": shacl, "shacl-build": shacl_build,
+     "scale": scale}[args.what](args)
 
 
 if __name__ == "__main__":

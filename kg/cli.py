@@ -116,8 +116,8 @@ def store_option(fn):
               help="What SHACL validates: all of the graph (auto = all), or a sample of 3 documents.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success (and draw no progress bars).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes reading the record files (default: one per CPU for big corpora; 1: none, "
-                   "and the exports render in one process).")
+              help="Worker processes reading the record files and checking a big graph's SHACL parts "
+                   "(default: one per CPU for big corpora; 1: none, and the exports render in one process).")
 @handle_errors
 def build(records_dir: Path, sources_dir: Path | None, out_dir: Path, base_iri: str, no_sources: bool,
           store, shacl: str, quiet: bool, jobs: int | None) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, RDFS
 
 from . import paths
 from .build import Minter, build_graph
@@ -19,7 +20,7 @@ from .outdir import commit_folder
 from .progress import Progress, task
 from .records import Corpus, load_records
 from .store import THRESHOLD, Store, StoreSpec, build_store, commit_store, shacl_batches, shacl_sample
-from .validate import format_violations, short_name, validate_graph
+from .validate import Visible, format_violations, short_name, validate_graph, validate_parts, visible
 
 if TYPE_CHECKING:
     from .graphview import GraphView
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
 CORE_OUTPUTS = {"turtle": "shenyang.ttl", "nt": "shenyang.nt"}
 #: Documents SHACL validates with `--shacl sample` (evenly spread over cities and years; kg.store.shacl_sample).
 SHACL_SAMPLE = 3
-#: Above this many triples SHACL checks the graph in parts of about this size (kg.store.shacl_batches).
-SHACL_BATCH_TRIPLES = 2_000_000
+#: Above twice this many triples SHACL checks the graph in parts of about this size (kg.store.shacl_batches):
+#: the engine indexes a small graph faster per triple (kg.validate.validate_parts). Measured at a million
+#: triples, validation CPU by part size: 100k 8.5 s, 50k 7.2 s, 25k 6.7 s, 12k 6.9 s (more shared nodes repeated).
+SHACL_PART_TRIPLES = 25_000
 
 
 def _ntriples(corpus: Corpus, base: str, sources: dict) -> bytes:
@@ -140,8 +143,9 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
 
     `store` picks the backend (kg.store.StoreSpec: auto, rdflib, oxigraph, oxigraph:PATH). `shacl` says what
     SHACL validates: "all" the graph (also what "auto" means: the Rust engine checks a million triples in about
-    half a minute), or "sample", the documents `kg.store.shacl_sample` picks. `jobs`: worker processes reading the
-    record files (kg.records.load_records). `defer_shacl`: on a graph of up to kg.store.THRESHOLD triples, SHACL
+    10 s of CPU, `shacl_all`), or "sample", the documents `kg.store.shacl_sample` picks. `jobs`: worker processes
+    reading the record files (kg.records.load_records) and checking the parts of a big graph against the shapes
+    (shacl_all). `defer_shacl`: on a graph of up to kg.store.THRESHOLD triples, SHACL
     is left to `write_all`, which runs it on the other core while the exports render and raises ShapesError
     before writing anything (`result.check()` runs it here for a caller that writes nothing).
     """
@@ -159,17 +163,52 @@ def build(records_dir: Path = paths.RECORDS, *, sources_dir: Path | None = None,
             violations = validate_graph(build_graph(sample, base=base, sources=sources))
         elif defer_shacl and len(built) <= THRESHOLD:  # the everyday build: write_all runs it beside the exports
             deferred = True
-        elif len(built) <= SHACL_BATCH_TRIPLES:  # the whole graph as its sorted N-Triples (no rdflib copy)
-            violations = validate_graph(built.ntriples())
-        else:  # in parts of about SHACL_BATCH_TRIPLES: the engine holds what it checks (~1.4 GB a million)
-            size = max(1, len(corpus.records) * SHACL_BATCH_TRIPLES // len(built))
-            violations = sorted({v for part in shacl_batches(corpus, size)
-                                 for v in validate_graph(_ntriples(part, base, sources))},
-                                key=lambda v: (v.focus, v.path, v.message, v.severity))
+        else:
+            violations = shacl_all(built, corpus, base, sources, jobs)
         if violations:
             raise shapes_error(violations, corpus, base)
         checked = "all" if sample is corpus else f"{SHACL_SAMPLE} of {len(corpus.records)} documents"
     return BuildResult(built, corpus, quoted=len(sources), shacl=checked, shacl_deferred=deferred, jobs=jobs)
+
+
+def shacl_all(built: Store, corpus: Corpus, base: str, sources: dict, jobs: int | None = None) -> list:
+    """SHACL of the whole built graph: its sorted N-Triples as one graph when small (no rdflib copy), else in
+    parts of about SHACL_PART_TRIPLES triples checked side by side by `jobs` worker processes (default:
+    one per CPU above kg.store.THRESHOLD triples, below it none: starting them costs more than they save)
+    (kg.validate.validate_parts: the same results, cheaper per triple, the memory of a part per worker)."""
+    if len(built) <= 2 * SHACL_PART_TRIPLES:
+        return validate_graph(built.ntriples())
+    if jobs is None and len(built) <= THRESHOLD:
+        jobs = 1
+    size = max(1, len(corpus.records) * SHACL_PART_TRIPLES // len(built))
+    seen = visible()
+    # made here, as the workers ask for them: sending them the records instead costs more (unpickling them)
+    return validate_parts((_shacl_ntriples(part, base, sources, seen) for part in shacl_batches(corpus, size)),
+                          jobs=jobs)
+
+
+def _shacl_ntriples(corpus: Corpus, base: str, sources: dict, seen: Visible | None) -> str:
+    """The N-Triples (text: the engine takes text) of a part of the graph that the shapes can see
+    (kg.validate.Visible; all of it when `seen` is None): the triples left out are never formatted."""
+    from .build import NTriplesTerms, iter_triples
+
+    if seen is None:
+        return _ntriples(corpus, base, sources).decode("utf-8")
+    predicates = {f"<{p}>" for p in seen.predicates}
+    a, subclass = f"<{RDF.type}>", f"<{RDFS.subClassOf}>"
+    types = None if seen.types is None else {f"<{c}>" for c in seen.types}
+    lines, unseen_types, subclasses = [], [], False
+    for s, p, o in iter_triples(corpus, base=base, sources=sources, terms=NTriplesTerms()):
+        if p not in predicates:
+            continue
+        if p == a and types is not None and o not in types and o.startswith("<"):
+            unseen_types.append(f"{s} {p} {o} .")
+            continue
+        subclasses = subclasses or p == subclass
+        lines.append(f"{s} {p} {o} .")
+    if subclasses:  # the data's own subclasses could make any type visible: keep them all
+        lines += unseen_types
+    return "\n".join(dict.fromkeys(lines)) + "\n"
 
 
 def core_outputs(result: BuildResult, staged: dict[str, bytes]) -> dict[str, bytes]:

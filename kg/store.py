@@ -624,21 +624,33 @@ def shacl_batches(corpus, size: int):
     uses: SHACL on every part checks every node of the graph (kg's shapes look at a node, its own triples and
     the types of the nodes it points to, all of which a part holds) in bounded memory."""
     records = corpus.records
+    definers = facility_definers(records)  # once: a 10M corpus has hundreds of parts
     for start in range(0, len(records), size):
-        yield with_facility_definitions(corpus, list(records[start:start + size]))
+        yield with_facility_definitions(corpus, list(records[start:start + size]), definers)
 
 
-def with_facility_definitions(corpus, chosen: list) -> Any:
-    """A corpus of the chosen records plus the facility definitions they use from other records."""
+def facility_definers(records) -> dict[str, list[int]]:
+    """Facility id → the indexes of the records defining it, in order."""
+    out: dict[str, list[int]] = {}
+    for i, r in enumerate(records):
+        for f in r.facilities:
+            out.setdefault(f.id, []).append(i)
+    return out
+
+
+def with_facility_definitions(corpus, chosen: list, definers: dict[str, list[int]] | None = None) -> Any:
+    """A corpus of the chosen records plus the facility definitions they use from other records (each from
+    the first other record defining it, those records in corpus order)."""
     records = corpus.records
+    definers = facility_definers(records) if definers is None else definers
     needed = {fid for r in chosen for m in r.measures for fid in m.facilities}
     have = {f.id for r in chosen for f in r.facilities}
-    extra = []
-    for r in records:
-        if r in chosen:
-            continue
-        defs = tuple(f for f in r.facilities if f.id in needed - have)
-        if defs:
-            extra.append(replace(r, goals=(), measures=(), facilities=defs, district_mentions=()))
-            have.update(f.id for f in defs)
+    chosen_ids = {id(r) for r in chosen}
+    picked: dict[int, set[str]] = {}
+    for fid in needed - have:
+        first = next((i for i in definers.get(fid, ()) if id(records[i]) not in chosen_ids), None)
+        if first is not None:
+            picked.setdefault(first, set()).add(fid)
+    extra = [replace(records[i], goals=(), measures=(), district_mentions=(),
+                     facilities=tuple(f for f in records[i].facilities if f.id in picked[i])) for i in sorted(picked)]
     return replace(corpus, records=tuple(chosen + extra))

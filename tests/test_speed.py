@@ -225,17 +225,6 @@ shapes:OneLabelOnly a sh:NodeShape ; sh:targetClass sy:Year ;
     assert {v.message for v in whole} >= {"test: a district is required", "test: one label"}
 
 
-def test_a_build_above_the_batch_size_checks_every_part(monkeypatch, source_dirs):
-    from kg import pipeline
-
-    monkeypatch.setattr(pipeline, "SHACL_BATCH_TRIPLES", 1000)
-    calls = []
-    real = pipeline.validate_graph
-    monkeypatch.setattr(pipeline, "validate_graph", lambda data, *a, **k: calls.append(len(data)) or real(data))
-    result = pipeline.build(paths.RECORDS, sources_dir=source_dirs, store="oxigraph")
-    assert result.shacl == "all" and len(calls) == len(result.corpus.records)
-
-
 @pytest.fixture(scope="module")
 def synth_years(tmp_path_factory):
     """Two made-up cities over three years (their reviews report outcomes of the years before), as an rdflib
