@@ -384,6 +384,9 @@ class _Loader(threading.Thread):
             self.native.bulk_load(self.data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
             add_ontology(self.native)
             self.native.flush()
+            # compacted once (about 1 s at 10M triples): every later lookup reads fewer files; a
+            # parameterised query at 10M on disk spends 16% less CPU (benchmarks/RESULTS.md)
+            self.native.optimize()
         except BaseException as e:  # noqa: BLE001 - handed to the thread that waits (Store.ready)
             self.error = e
         finally:

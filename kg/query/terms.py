@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -61,21 +62,67 @@ def from_oxigraph(term: Any) -> Node | None:
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        # the common datatypes straight to their canonical form: one rdflib Literal, not two (big results)
-        dt = term.datatype.value
-        if dt == _XSD_STRING:
-            return Literal(term.value)
-        try:
-            if dt == _XSD_DECIMAL:
-                return Literal(decimal_lexical(Decimal(term.value.strip())), datatype=XSD.decimal)
-            if dt == _XSD_INTEGER:
-                return Literal(str(int(term.value.strip())), datatype=XSD.integer)
-        except (InvalidOperation, ValueError):
-            pass  # ill-typed: kept as written, below
-        return canonical(Literal(term.value, datatype=URIRef(dt)))
+        return _literal(term.value, term.language, None if term.language else term.datatype.value)
     raise QueryError(f"unsupported term in result: {term!r} (RDF-star triples are not supported)")
+
+
+def _literal(value: str, language: str | None, datatype: str | None) -> Literal:
+    """The canonical rdflib Literal of an engine's literal; `datatype` None: a plain string (xsd:string)."""
+    if language:
+        return Literal(value, lang=language)
+    # the common datatypes straight to their canonical form: one rdflib Literal, not two (big results)
+    if datatype is None or datatype == _XSD_STRING:
+        return Literal(value)
+    try:
+        if datatype == _XSD_DECIMAL:
+            return Literal(decimal_lexical(Decimal(value.strip())), datatype=_DECIMAL)
+        if datatype == _XSD_INTEGER:
+            return Literal(str(int(value.strip())), datatype=_INTEGER)
+    except (InvalidOperation, ValueError):
+        pass  # ill-typed: kept as written, below
+    return canonical(Literal(value, datatype=URIRef(datatype)))
+
+
+_DECIMAL, _INTEGER = URIRef(_XSD_DECIMAL), URIRef(_XSD_INTEGER)
+# A term as oxigraph writes it in SPARQL TSV results: N-Triples syntax, where only \t \n \r \" and \\ are
+# escaped; xsd:integer, xsd:decimal (with a ".") and xsd:boolean values bare, as Turtle allows (2023, 1.5, true)
+_TSV_LITERAL = re.compile(r'"(.*)"(?:@([^"@<>^\s]+)|\^\^<([^<>"\s]*)>)?\Z', re.S)
+_TSV_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([tbnrf"\'\\]))')
+_TSV_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_TSV_BARE = ((re.compile(r"[+-]?[0-9]+\Z"), _XSD_INTEGER), (re.compile(r"[+-]?[0-9]*\.[0-9]+\Z"), _XSD_DECIMAL),
+             (re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+\Z"), str(XSD.double)),
+             (re.compile(r"(?:true|false)\Z"), str(XSD.boolean)))
+
+
+def _unescape(m: re.Match) -> str:
+    code = m.group(1) or m.group(2)
+    return chr(int(code, 16)) if code else _TSV_ESCAPES[m.group(3)]
+
+
+def from_tsv(token: str) -> Node | None:
+    """The term `from_oxigraph` gives, read from its form in oxigraph's TSV results (one row a line, the terms
+    of a row separated by tabs; an empty field is unbound). Reading a whole result as text costs less than a
+    Python object per term (kg.query.engines). Anything else (an RDF-star triple, a form this reader does not
+    know) is refused, never guessed."""
+    if not token:
+        return None
+    first = token[0]
+    if first == "<" and token[-1] == ">" and not token.startswith("<<"):
+        return URIRef(token[1:-1])
+    if first == '"':
+        m = _TSV_LITERAL.match(token)
+        if m:
+            value, language, datatype = m.groups()
+            if "\\" in value:
+                value = _TSV_ESCAPE.sub(_unescape, value)
+            return _literal(value, language, datatype)
+    elif first == "_" and token.startswith("_:"):
+        return BNode(token[2:])
+    else:
+        for bare, datatype in _TSV_BARE:
+            if bare.match(token):
+                return _literal(token, None, datatype)
+    raise QueryError(f"unsupported term in result: {token[:200]} (RDF-star triples are not supported)")
 
 
 def to_python(term: Node | None) -> Any:
