@@ -5,7 +5,7 @@ read from its TSV results are the terms read one by one; bad values fail alike o
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Literal
 
 from kg import paths
 from kg import query as Q
@@ -149,11 +149,24 @@ def test_parameterised_queries_give_the_rows_of_rdflib(engines, before):
                 got = Q.run(fast, canned, params)
                 assert got.vars == expected.vars, (name, params)
                 assert got.rows == expected.rows, (which, name, params)
+                for row in got.rows:
+                    _assert_made_as_rdflib_makes_them(row.values())
             checked += 1
             nonempty += len(expected.rows) > 0
             comparators |= {str(r["comparator"]) for r in expected.rows if "comparator" in r}
     assert checked >= 8 and nonempty >= 6  # not vacuous: years, categories and districts with rows
     assert {"exactly", "at-least"} <= comparators, comparators
+
+
+def _assert_made_as_rdflib_makes_them(terms) -> None:
+    """Literals kg.query makes without rdflib's constructor (kg.query.terms._made) equal the constructor's in
+    every slot: lexical form, language, datatype, Python value, ill-typed flag."""
+    slots = {s for cls in Literal.__mro__ for s in getattr(cls, "__slots__", ())}
+    for t in terms:
+        if isinstance(t, Literal):
+            ref = Literal(str(t), lang=t.language, datatype=t.datatype)
+            assert type(t) is type(ref) and str(t) == str(ref), repr(t)
+            assert {s: repr(getattr(t, s)) for s in slots} == {s: repr(getattr(ref, s)) for s in slots}, repr(t)
 
 
 def test_bad_parameter_values_fail_alike(engines):
@@ -219,6 +232,8 @@ def test_rows_read_from_tsv_are_the_terms_read_one_by_one(query):
     one_by_one = [dict(zip(names, map(convert, sol))) for sol in solutions()]
     read = list(_rows(solutions(), names))
     assert [repr(r) for r in read] == [repr(r) for r in one_by_one]  # term type, lexical form, datatype, language
+    for row in read:
+        _assert_made_as_rdflib_makes_them(row.values())
     if "?o" in query and "nothing" not in query:
         assert len(read) > 40
 

@@ -89,18 +89,21 @@ def _rows(solutions: Any, names: list[str]):
     lines = text.split("\n")  # a header line, then one line per row, each ended by "\n" (terms escape theirs)
     if lines[0] != "\t".join("?" + n for n in names) or lines[-1] != "":
         raise QueryError(f"oxigraph wrote unexpected TSV results: {text[:200]!r}")
-    memo: dict[str, Any] = {"": None}  # an empty field: unbound
+    memo = _Terms({"": None})  # an empty field: unbound
     width = len(names)
     for line in lines[1:-1]:
-        row = []
-        for token in line.split("\t") if width else ():
-            term = memo.get(token, memo)
-            if term is memo:
-                term = memo[token] = from_tsv(token)
-            row.append(term)
+        row = list(map(memo.__getitem__, line.split("\t"))) if width else []
         if len(row) != width:
             raise QueryError(f"oxigraph wrote a TSV row of {len(row)} terms for {width} columns: {line[:200]!r}")
         yield dict(zip(names, row))
+
+
+class _Terms(dict):
+    """TSV token → rdflib term, each converted once (on first lookup)."""
+
+    def __missing__(self, token: str) -> Any:
+        term = self[token] = from_tsv(token)
+        return term
 
 
 def _cached(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
