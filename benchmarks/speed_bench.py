@@ -7,6 +7,7 @@
     python benchmarks/speed_bench.py scale --corpus DIR --store DIR    # kg build --store oxigraph:DIR, then queries
     python benchmarks/speed_bench.py queries --store DIR [--timeout 60]  # every canned query on a built store
     python benchmarks/speed_bench.py queries --nt FILE                 # … on that graph in an in-memory store
+    python benchmarks/speed_bench.py queries --store DIR --only parameterised   # one district, year, category
 
 `queries` runs each canned query (and the parameterised runs) in a child process killed at --timeout and prints
 its row as soon as it finishes: rows, time to the first row (`kg.query.run` returning: rows are converted as
@@ -229,7 +230,9 @@ def query_jobs(only: str | None = None) -> list[tuple[str, str, dict]]:
     names = sorted(Q.canned_queries())
     jobs = [(name, name, {}) for name in names]
     jobs += [(f"{name} ({', '.join(f'{k}={v}' for k, v in p.items())})", name, p) for name, p in PARAMETERISED.items()]
-    if only:
+    if only == "parameterised":  # the parameterised runs alone (one district, one year, one category)
+        jobs = [j for j in jobs if j[2]]
+    elif only:
         wanted = set(only.split(","))
         jobs = [j for j in jobs if j[1] in wanted or j[0] in wanted]
     return jobs
@@ -428,14 +431,16 @@ def main() -> None:
     p.add_argument("--shacl", default="all", choices=["all", "sample"])
     p.add_argument("--timeout", type=float, default=120, help="Seconds each query may take (a child process each).")
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--only", default=None, help="Comma-separated canned query names (default: all).")
+    p.add_argument("--only", default=None, help="Comma-separated canned query names or labels, or "
+                   "'parameterised' for the parameterised runs alone (default: all).")
     p.add_argument("--json", default=None, help="Also write the measurements to this JSON file.")
     p = sub.add_parser("queries", help="Every canned query on an on-disk store (kg build --store oxigraph:DIR).")
     p.add_argument("--store", default=None)
     p.add_argument("--nt", default=None, help="Instead of --store: this N-Triples file in an in-memory store.")
     p.add_argument("--timeout", type=float, default=120, help="Seconds each query may take (a child process each).")
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--only", default=None, help="Comma-separated canned query names (default: all).")
+    p.add_argument("--only", default=None, help="Comma-separated canned query names or labels, or "
+                   "'parameterised' for the parameterised runs alone (default: all).")
     p.add_argument("--json", default=None, help="Also write the measurements to this JSON file.")
     p = sub.add_parser("_query")  # the child of `queries`
     p.add_argument("--store", required=True)
