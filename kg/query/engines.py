@@ -87,15 +87,14 @@ def _rows(solutions: Any, names: list[str]):
     except (OSError, RuntimeError, ValueError) as e:  # reading the store failed midway
         raise QueryError(f"the query failed in oxigraph: {type(e).__name__}: {e}") from e
     lines = text.split("\n")  # a header line, then one line per row, each ended by "\n" (terms escape theirs)
-    if lines[0] != "\t".join("?" + n for n in names) or lines[-1] != "":
-        raise QueryError(f"oxigraph wrote unexpected TSV results: {text[:200]!r}")
-    memo = _Terms({"": None})  # an empty field: unbound
+    rows = lines[1:-1]
     width = len(names)
-    for line in lines[1:-1]:
-        row = list(map(memo.__getitem__, line.split("\t"))) if width else []
-        if len(row) != width:
-            raise QueryError(f"oxigraph wrote a TSV row of {len(row)} terms for {width} columns: {line[:200]!r}")
-        yield dict(zip(names, row))
+    if lines[0] != "\t".join("?" + n for n in names) or lines[-1] != "" or \
+            (text.count("\t") != (width - 1) * len(lines[:-1]) if width else any(rows)):
+        raise QueryError(f"oxigraph wrote unexpected TSV results: {text[:200]!r}")
+    term = _Terms({"": None}).__getitem__  # an empty field: unbound
+    for line in rows:
+        yield dict(zip(names, map(term, line.split("\t")))) if width else {}
 
 
 class _Terms(dict):

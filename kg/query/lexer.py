@@ -3,6 +3,7 @@ and comments."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -22,7 +23,23 @@ _TOKEN = re.compile(
 
 
 def tokens(text: str) -> Iterator[tuple[str, str, int]]:
-    """(kind, text, offset) for every token except white space and comments."""
+    """(kind, text, offset) for every token except white space and comments. A query of the usual size is lexed
+    once and remembered: running one canned query reads its text three times (parameters, WHERE clause,
+    LATERAL rewriting: 1.5 ms of a 50 ms query); a big one is lexed as it is read (check_size stops early)."""
+    if len(text) <= _REMEMBERED:
+        return iter(_token_list(text))
+    return _scan(text)
+
+
+_REMEMBERED = 16_384  # characters: canned queries have 1–3 kB
+
+
+@functools.lru_cache(maxsize=128)
+def _token_list(text: str) -> tuple[tuple[str, str, int], ...]:
+    return tuple(_scan(text))
+
+
+def _scan(text: str) -> Iterator[tuple[str, str, int]]:
     for m in _TOKEN.finditer(text):
         if m.lastgroup not in ("space", "comment"):
             yield m.lastgroup, m.group(), m.start()
