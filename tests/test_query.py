@@ -657,6 +657,25 @@ def test_lateral_optionals_wraps_only_top_level_optionals():
     assert Q.lateral_optionals(quiet) == quiet
 
 
+def test_bound_parameters_are_copied_into_each_branch_of_a_top_level_union(store, seed_graph):
+    text = ('SELECT * WHERE { VALUES ?d { <https://w3id.org/shenyang-policy/id/district/hunnan> } '
+            'VALUES ?y { "a \\" }" } ?d a sy:District . { ?m sy:district ?d } UNION { ?f sy:district ?d } '
+            'OPTIONAL { { ?m rdfs:label ?l } UNION { ?m sy:year ?l } } } ORDER BY ?m ?f ?l')
+    out = Q.values_into_unions(text)
+    heads = 'VALUES ?d { <https://w3id.org/shenyang-policy/id/district/hunnan> } VALUES ?y { "a \\" }" }'
+    assert f"{{ {heads} {{ ?m sy:district ?d }} }} UNION {{ {heads} {{ ?f sy:district ?d }} }}" in out
+    assert out.count("VALUES ?d") == 3  # not into the OPTIONAL's union, nor anywhere without VALUES at the head
+    labelled = ('SELECT ?m ?f ?l WHERE { VALUES ?d { <https://w3id.org/shenyang-policy/id/district/hunnan> } '
+                '?d a sy:District . { ?m sy:district ?d ; rdfs:label ?l } UNION { ?f sy:district ?d ; rdfs:label ?l } '
+                'FILTER(LANG(?l) = "zh") } ORDER BY ?m ?f ?l')
+    assert Q.values_into_unions(labelled).count("VALUES ?d") == 3
+    assert Q.run(store, labelled).rows == Q.run(seed_graph, labelled).rows and len(Q.run(store, labelled)) > 5
+    for unchanged in ("SELECT * WHERE { ?d a sy:District . { ?m sy:district ?d } UNION { ?f sy:district ?d } }",
+                      "SELECT * WHERE { VALUES ?d { 1 2 } { ?m sy:district ?d } UNION { ?f sy:district ?d } }",
+                      "SELECT * WHERE { VALUES ?d { 1 } ?m sy:district ?d }"):
+        assert Q.values_into_unions(unchanged) == unchanged  # no head binding, two rows, no union
+
+
 def test_optionals_give_the_same_rows_on_both_engines_with_outer_bindings(store, seed_graph):
     """A filter inside an OPTIONAL that reads a variable bound outside it: left join and LATERAL agree."""
     text = """SELECT ?m ?lang ?label WHERE {

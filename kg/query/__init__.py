@@ -23,7 +23,7 @@ from .canned import PARAM_TYPES, CannedQuery, Param, canned, canned_queries, des
 from .engines import OxigraphEngine, RdflibEngine, engine_for, register_engine
 from .errors import ParamError, QueryError, QuerySyntaxError, QueryTimeout, QueryTooBig, ReadOnlyError
 from .execute import run
-from .lateral import lateral_optionals
+from .lateral import lateral_optionals, values_into_unions
 from .lexer import query_variables
 from .load import ENGINES, load_graph
 from .params import bind_params, parse_param_args
@@ -40,5 +40,5 @@ __all__ = [
     "QueryTimeout", "QueryTooBig", "RdflibEngine", "ReadOnlyError", "bind_params", "call_with_timeout", "canned",
     "canned_queries", "canonical", "check_read_only", "check_size", "decimal_lexical", "describe_canned", "engine_for",
     "lateral_optionals", "load_graph", "parse_header", "parse_param_args", "parse_query", "prefix_declarations",
-    "query_variables", "register_engine", "run", "to_python",
+    "query_variables", "register_engine", "run", "to_python", "values_into_unions",
 ]
