@@ -274,7 +274,7 @@ BEFORE = Path(__file__).parent / "queries_before"
 REWRITTEN = [
     ("district-subgraph", {}), ("district-subgraph", {"district": "康平"}), ("compare-years", {}),
     ("compare-years", {"category": "pocket-parks"}), ("compare-years", {"from": "2022", "to": "2024"}),
-    ("compare-years", {"from": "2023", "to": "2022"}), ("district-coverage", {}),
+    ("compare-years", {"from": "2023", "to": "2022"}), ("district-coverage", {}), ("city-vs-nation", {}),
 ]
 
 
@@ -305,7 +305,28 @@ def test_rewritten_queries_give_the_rows_of_the_queries_they_replace(seed_store,
         with pytest.raises(Q.ParamError, match=str(e)[:40]):
             Q.run(store, Q.canned(name), params)
         return
-    for got in (Q.run(store, Q.canned(name), params), Q.run(graph, Q.canned(name), params)):
+    engines = [store] if (corpus, name) == ("seed", "city-vs-nation") else [store, graph]  # rdflib: a minute
+    for got in (Q.run(engine, Q.canned(name), params) for engine in engines):
         rows = list(got) if got.kind == "select" else got.rows
         assert (got.kind, got.vars, rows, sorted(got.triples)) == (want.kind, want.vars, want.rows,
                                                                     sorted(want.triples)), name
+
+
+def test_city_vs_nation_gives_the_old_rows_with_a_city_in_the_nations_place(synth_years):
+    """The synthetic corpora hold no national document (city-vs-nation: no rows); with the first city's division
+    code in the nation's place, the rewritten query pairs that city's targets with every city's as the old one
+    does (the same rows; the order of rows with equal sort keys is the engine's)."""
+    from kg import query as Q
+
+    _, store = synth_years
+    code = str(Q.run(store, "SELECT (MIN(STR(?c)) AS ?code) WHERE { ?city a sy:City ; sy:divisionCode ?c }")
+               .rows[0]["code"])
+    old, new = (Q.canned("city-vs-nation", d).text.replace('"100000"', f'"{code}"') for d in (BEFORE, paths.QUERIES))
+    want = Q.run(store, old)
+    assert len(want) > 10
+    got = Q.run(store, new)  # (rdflib takes minutes on this one; it gives the new text's rows above)
+    assert got.vars == want.vars and sorted(map(_key, got.rows)) == sorted(map(_key, want.rows))
+
+
+def _key(row: dict) -> tuple:
+    return tuple((k, str(v)) for k, v in row.items())
