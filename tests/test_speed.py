@@ -275,6 +275,8 @@ REWRITTEN = [
     ("district-subgraph", {}), ("district-subgraph", {"district": "康平"}), ("compare-years", {}),
     ("compare-years", {"category": "pocket-parks"}), ("compare-years", {"from": "2022", "to": "2024"}),
     ("compare-years", {"from": "2023", "to": "2022"}), ("district-coverage", {}), ("city-vs-nation", {}),
+    ("facilities-by-type", {}), ("facilities-by-type", {"type": "museum"}), ("indicators", {}),
+    ("indicators", {"year": "2022"}), ("indicators", {"year": "2024"}),
 ]
 
 
@@ -293,7 +295,9 @@ def test_rewritten_queries_give_the_rows_of_the_queries_they_replace(seed_store,
     """Each rewritten canned query gives, on oxigraph, exactly the rows (columns, order, values; a CONSTRUCT's
     triples) the query it replaced gives, and so does rdflib with the new text: one branch per kind of triple
     with the district copied into each (district-subgraph), one pass over the two years' statements grouped
-    once (compare-years), each property read whole and joined (district-coverage)."""
+    once (compare-years), each property read whole and joined (district-coverage), the nation first
+    (city-vs-nation), each facility's first year before its labels and measures (facilities-by-type), the
+    headline measures before their year's things (indicators)."""
     from kg import query as Q
 
     graph, store = seed_store if corpus == "seed" else synth_years
