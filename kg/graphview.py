@@ -40,7 +40,8 @@ def _unescape_match(m: re.Match) -> str:
     return _CHARS[ch]
 
 
-def _unescape(text: str) -> str:
+def unescape(text: str) -> str:
+    """An N-Triples string or IRI with its escapes (\\t, \\", \\uXXXX …) read; ValueError on an unknown one."""
     return _ESCAPE.sub(_unescape_match, text) if "\\" in text else text
 
 
@@ -96,20 +97,20 @@ class GraphView:
         """The rdflib term of one N-Triples term, as rdflib's N-Triples parser makes it."""
         first = text[0]
         if first == "<":
-            return URIRef(_unescape(text[1:-1]))
+            return URIRef(unescape(text[1:-1]))
         if first == "_":
             return BNode(text[2:])
         if first != '"':
             raise ValueError(f"not an N-Triples term: {text[:80]!r}")
         end = text.rfind('"')
-        lexical = _unescape(text[1:end])
+        lexical = unescape(text[1:end])
         rest = text[end + 1:]
         if not rest:
             return Literal(lexical)
         if rest[0] == "@":
             return Literal(lexical, lang=rest[1:])
         if rest.startswith("^^<") and rest.endswith(">"):
-            return Literal(lexical, datatype=URIRef(_unescape(rest[3:-1])))
+            return Literal(lexical, datatype=URIRef(unescape(rest[3:-1])))
         raise ValueError(f"not an N-Triples literal: {text[:80]!r}")
 
     # -- the Graph API the exporters use

@@ -11,6 +11,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from ..graphview import unescape  # the escapes of N-Triples, which oxigraph's TSV terms use
 from .errors import QueryError
 
 _INTEGER_TYPES = {XSD[t] for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
@@ -123,16 +124,9 @@ _FAST = _made_like_rdflib()
 # A term as oxigraph writes it in SPARQL TSV results: N-Triples syntax, where only \t \n \r \" and \\ are
 # escaped; xsd:integer, xsd:decimal (with a ".") and xsd:boolean values bare, as Turtle allows (2023, 1.5, true)
 _TSV_LITERAL = re.compile(r'"(.*)"(?:@([^"@<>^\s]+)|\^\^<([^<>"\s]*)>)?\Z', re.S)
-_TSV_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([tbnrf"\'\\]))')
-_TSV_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _TSV_BARE = ((re.compile(r"[+-]?[0-9]+\Z"), _XSD_INTEGER), (re.compile(r"[+-]?[0-9]*\.[0-9]+\Z"), _XSD_DECIMAL),
              (re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+\Z"), str(XSD.double)),
              (re.compile(r"(?:true|false)\Z"), str(XSD.boolean)))
-
-
-def _unescape(m: re.Match) -> str:
-    code = m.group(1) or m.group(2)
-    return chr(int(code, 16)) if code else _TSV_ESCAPES[m.group(3)]
 
 
 def from_tsv(token: str) -> Node | None:
@@ -149,8 +143,10 @@ def from_tsv(token: str) -> Node | None:
         m = _TSV_LITERAL.match(token)
         if m:
             value, language, datatype = m.groups()
-            if "\\" in value:
-                value = _TSV_ESCAPE.sub(_unescape, value)
+            try:
+                value = unescape(value)
+            except ValueError as e:  # an escape N-Triples does not have
+                raise QueryError(f"unsupported term in result: {token[:200]} ({e})") from None
             return _literal(value, language, datatype)
     elif first == "_" and token.startswith("_:"):
         return BNode(token[2:])
