@@ -110,10 +110,11 @@ def test_an_on_disk_store_holds_what_the_exports_hold(synth100k, tmp_path):
         outs[store] = {name: (out / name).read_bytes() for name in ("shenyang.nt", "shenyang.ttl")}
     assert len({tuple(v.values()) for v in outs.values()}) == 1
     nt = outs["rdflib"]["shenyang.nt"]
-    on_disk = OxigraphStore.open(tmp_path / "store").native
+    opened = OxigraphStore.open(tmp_path / "store")
     expected = ox.Store()
-    expected.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
-    assert set(on_disk.quads_for_pattern(None, None, None, ox.DefaultGraph())) == set(expected)
+    expected.bulk_load(nt + opened.ontology_added, format=ox.RdfFormat.N_TRIPLES)  # + the ontology (add_ontology)
+    assert set(opened.native.quads_for_pattern(None, None, None, ox.DefaultGraph())) == set(expected)
+    assert opened.ontology_added and len(opened) == nt.count(b"\n")
 
 
 def test_a_background_load_that_fails_is_reported_before_anything_is_written(tmp_path):

@@ -27,7 +27,7 @@ def load_graph(files: Sequence[Path | str] = (), *, ontology: bool = True, engin
 
         if engine != "oxigraph":
             raise InputError(f"{files[0]}: a store directory is queried with --engine oxigraph")
-        return OxigraphStore.open(Path(files[0])).native  # holds the ontology in a named graph already
+        return OxigraphStore.open(Path(files[0])).native  # holds the ontology already (kg.store.add_ontology)
     if files:
         sources = [Path(f) for f in files]
         for path in sources:

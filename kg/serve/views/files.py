@@ -46,6 +46,8 @@ async def ontology(request):
         return respond(source.read_bytes(), 200, GRAPH_FORMATS["turtle"][0], headers)
     triples = [q.triple for q in server.dataset.store.quads_for_pattern(None, None, None,
                                                                         ox.NamedNode(str(ONTOLOGY_IRI)))]
+    if not triples and source and source.is_file():  # a store `kg build --store` wrote: no ontology graph
+        triples = [q.triple for q in ox.parse(path=str(source), format=ox.RdfFormat.TURTLE)]
     if not triples:
         return server.error("this server was started without the ontology", 404, fmt == "html")
     fmt = "turtle" if fmt == "html" else fmt
