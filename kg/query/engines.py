@@ -9,7 +9,7 @@ from rdflib import Graph
 
 from ..errors import InputError
 from .errors import QueryError, QuerySyntaxError
-from .lateral import lateral_optionals, values_into_unions
+from .lateral import lateral_optionals, values_into_subqueries, values_into_unions
 from .parse import ParsedQuery
 from .prefixes import QUERY_PREFIXES
 from .result import QueryResult
@@ -53,7 +53,8 @@ class OxigraphEngine:
 
     def execute(self, parsed: ParsedQuery) -> QueryResult:
         try:
-            res = self.store.query(lateral_optionals(values_into_unions(parsed.text)), prefixes=QUERY_PREFIXES,
+            text = lateral_optionals(values_into_unions(values_into_subqueries(parsed.text)))
+            res = self.store.query(text, prefixes=QUERY_PREFIXES,
                                    use_default_graph_as_union=union_needed(self.store))
         except SyntaxError as e:
             raise QuerySyntaxError(f"SPARQL syntax error (oxigraph): {e}") from None

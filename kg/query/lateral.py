@@ -91,3 +91,131 @@ def values_into_unions(text: str) -> str:
         j += 1
     return "".join(out) + text[last:]
 
+
+
+_NOT_A_CONJUNCT = {"OPTIONAL", "MINUS", "EXISTS", "LATERAL", "UNION", "GRAPH", "SERVICE", "SILENT"}
+
+
+def values_into_subqueries(text: str) -> str:
+    """The query with the one-row VALUES blocks of its WHERE group (bound parameters) copied into the
+    sub-queries joined in that group that project the variable and always bind it, and on into theirs:
+    `VALUES ?x { t } { SELECT ?x … WHERE { B } GROUP BY ?x … }` → `… WHERE { VALUES ?x { t } { B } } …`.
+
+    Same answers: a sub-query joined with the binding keeps only its rows with ?x = t, and those are the
+    rows it gives when its pattern is joined with the binding first, because ?x is in every row of it (bound
+    by a triple pattern of its own group, or by a sub-query of it that always binds it), so no row changes
+    by meeting the binding earlier, and a group of a GROUP BY keyed on ?x is kept or dropped whole. Only
+    sub-queries joined in the group are touched (not under OPTIONAL, MINUS, EXISTS, GRAPH, SERVICE, LATERAL
+    or beside UNION, where the binding would change what is left out), and none with LIMIT or OFFSET; the
+    outer binding stays, so the join still happens where it did. oxigraph evaluates a sub-query whole before
+    joining it: facilities-by-type for one type computed the first year of every facility of the graph.
+    """
+    span = where_span(text)
+    if span is None or "SELECT" not in text[span[0]:span[1]].upper():
+        return text
+    toks = [t for t in tokens(text) if span[0] < t[2] < span[1]]
+    heads = _top_values(text, toks)
+    if not heads:
+        return text
+    edits: list[tuple[int, int, str]] = []
+    _push_values(text, toks, heads, edits)
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _top_values(text: str, toks: list) -> dict[str, str]:
+    """{variable: its block} of the one-row VALUES blocks at the top level of a group's tokens (opening or
+    closing it: kg.query.params puts a parameter first only where a triple pattern of the group binds it)."""
+    heads: dict[str, str] = {}
+    for what, j, _ in _conjuncts(toks):
+        if what == "token" and toks[j][0] == "word" and toks[j][1].upper() == "VALUES":
+            m = _ONE_ROW.match(text, toks[j][2])
+            if m is not None:
+                heads[m.group(1)] = m.group(0)
+    return heads
+
+
+def _subquery(toks: list, j: int, end: int) -> tuple[list, list, int, int, list] | None:
+    """A group toks[j:end] that is `{ SELECT proj WHERE { body } modifiers }`: (projection tokens, body
+    tokens, index of the body's opening brace, index past its closing one, modifier tokens); else None."""
+    if j + 1 >= end or toks[j + 1][0] != "word" or toks[j + 1][1].upper() != "SELECT":
+        return None
+    k = j + 2
+    while k < end and toks[k][0] != "open":
+        k += 1
+    if k >= end or toks[k - 1][0] != "word" or toks[k - 1][1].upper() != "WHERE":
+        return None  # no WHERE keyword before the first brace: not read here (EXISTS in the projection …)
+    body_end = skip_group(toks, k)
+    return toks[j + 2:k - 1], toks[k + 1:body_end - 1], k, body_end, toks[body_end:end - 1]
+
+
+def _plain(var: str, toks: list) -> bool:
+    """`?var` among the tokens outside parentheses (a projected or grouped variable, not an expression's)."""
+    depth = 0
+    for kind, tok, _ in toks:
+        if tok == "(":
+            depth += 1
+        elif tok == ")":
+            depth -= 1
+        elif depth == 0 and kind == "var" and tok[1:] == var:
+            return True
+    return False
+
+
+def _conjuncts(toks: list):
+    """(kind, start, end) of the top level of a group's tokens: ("subquery", j, end) for each sub-query joined
+    there, ("token", j, j + 1) for each token outside braces and parentheses (triple pattern terms, keywords)."""
+    j, parens = 0, 0
+    while j < len(toks):
+        kind, tok, _ = toks[j]
+        if kind == "open":
+            end = skip_group(toks, j)
+            before = [t[1].upper() for t in toks[max(0, j - 2):j] if t[0] == "word"]
+            after = toks[end][1].upper() if end < len(toks) and toks[end][0] == "word" else ""
+            if parens == 0 and not _NOT_A_CONJUNCT & set(before) and after != "UNION":
+                yield "subquery", j, end
+            j = end
+            continue
+        if tok == "(":
+            parens += 1
+        elif tok == ")":
+            parens -= 1
+        elif parens == 0:
+            yield "token", j, j + 1
+        j += 1
+
+
+def _always_bound(var: str, body: list) -> bool:
+    """Whether every solution of a group binds ?var: it is a term of a triple pattern at the group's top level,
+    or a sub-query joined there projects it and always binds it."""
+    for what, j, end in _conjuncts(body):
+        if what == "token":
+            kind, tok, _ = body[j]
+            before = body[j - 1][1].upper() if j and body[j - 1][0] == "word" else ""
+            if kind == "var" and tok[1:] == var and before not in ("VALUES", "GRAPH", "SERVICE", "SILENT", "AS"):
+                return True
+            continue
+        sub = _subquery(body, j, end)
+        if sub is not None and _plain(var, sub[0]) and _always_bound(var, sub[1]):
+            return True
+    return False
+
+
+def _push_values(text: str, body: list, heads: dict[str, str], edits: list) -> None:
+    for what, j, end in _conjuncts(body):
+        sub = _subquery(body, j, end) if what == "subquery" else None
+        if sub is None:
+            continue
+        projection, inner, k, body_end, modifiers = sub
+        if any(t[0] == "word" and t[1].upper() in ("LIMIT", "OFFSET") for t in modifiers):
+            continue
+        if any(t[1] == "*" for t in projection):
+            continue
+        mine = {v: block for v, block in heads.items() if _plain(v, projection) and _always_bound(v, inner)}
+        if not mine:
+            continue
+        _push_values(text, inner, mine, edits)
+        open_, close = body[k][2], body[body_end - 1][2]
+        edits.append((open_, open_ + 1, "{ " + " ".join(mine.values()) + " {"))
+        edits.append((close, close + 1, "} }"))
