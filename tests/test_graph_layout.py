@@ -1,6 +1,6 @@
 """One graph instead of the union of graphs (issue 17, goal 3).
 
-kg's oxigraph engine reads a store's default graph alone when the store has no named graph
+kg's oxigraph engine reads an on-disk store's default graph alone when the store has no named graph
 (kg.query.engines.union_needed), and `kg build --store oxigraph:DIR` keeps the ontology in the default graph
 beside the data, recording which triples it added (kg.store.add_ontology, ONTOLOGY_RECORD). These tests hold
 that to the reference: every canned query gives the rows of the union of graphs and of a store in the layout
@@ -62,10 +62,10 @@ def _params(name: str, which: str, corpus) -> dict[str, str]:
             "targets-by-year": {"year": str(years[-1])}}.get(name, {})
 
 
-def _one_graph(nt: bytes):
+def _one_graph(nt: bytes, path=None):
     """Data and ontology in the default graph (what `kg build --store` and `kg query`'s cache make)."""
     ox = _ox()
-    store = ox.Store()
+    store = ox.Store(str(path)) if path else ox.Store()
     store.load(nt, format=ox.RdfFormat.N_TRIPLES)
     add_ontology(store)
     return store
@@ -91,24 +91,34 @@ def _answer(result) -> tuple:
     return result.kind, sorted(set(map(repr, result.triples)))
 
 
-def test_a_store_is_read_as_the_union_only_when_it_has_a_named_graph():
+def test_a_store_is_read_as_its_default_graph_only_on_disk_without_named_graphs(tmp_path):
     ox = _ox()
     store = ox.Store()
-    assert not engines.union_needed(store)
     store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.NamedNode("urn:b")))
-    assert not engines.union_needed(store)
-    store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.NamedNode("urn:c"), ox.NamedNode("urn:g")))
-    assert engines.union_needed(store)
-    assert engines.union_needed(_older_layout(b""))
+    assert engines.union_needed(store)  # in memory oxigraph reads the union faster: kept
+    disk = ox.Store(str(tmp_path / "disk"))
+    disk.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.NamedNode("urn:b")))
+    assert not engines.union_needed(disk)
+    disk.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.NamedNode("urn:c"), ox.NamedNode("urn:g")))
+    assert engines.union_needed(disk)  # a named graph: the union is not the default graph
+    older = _older_layout(b"<urn:a> <urn:p> <urn:b> .\n", tmp_path / "old")
+    older.flush()
+    del older
+    assert engines.union_needed(OxigraphStore.open(tmp_path / "old").native)
+    nt = tmp_path / "g.nt"
+    nt.write_bytes(b"<urn:a> <urn:p> <urn:b> .\n")
+    cached = Q.load_graph([nt], engine="oxigraph")  # kg query's on-disk cache of the files (+ the ontology)
+    assert list(cached.named_graphs()) == [] and not engines.union_needed(cached)
+    assert engines.union_needed(Q.load_graph([nt], engine="oxigraph", cache=False))  # in memory
 
 
-def test_every_canned_query_gives_the_union_rows_from_the_default_graph(data, monkeypatch):
+def test_every_canned_query_gives_the_union_rows_from_the_default_graph(data, monkeypatch, tmp_path):
     """The same rows three ways: the default graph alone (as kg now reads a store without named graphs), the
     union of the same store's graphs, and a store of the older layout (read as the union). That the one-graph
     store gives rdflib's rows for every canned query is test_scale.py's
     test_every_canned_query_answers_the_same_on_both_backends (seeds and a synthetic corpus, add_ontology)."""
     which, corpus, nt, _ = data
-    one, older = _one_graph(nt), _older_layout(nt)
+    one, older = _one_graph(nt, tmp_path / "one"), _older_layout(nt)  # one: on disk, read as its default graph
     assert not engines.union_needed(one) and engines.union_needed(older)
     queries = Q.canned_queries()
     assert len(queries) >= 15
