@@ -78,7 +78,8 @@ def union_needed(store: Any) -> bool:
     (30-50 % less CPU a query at 1M triples, benchmarks/RESULTS.md), in memory the union (oxigraph's
     in-memory store reads it ~10 % faster than the default graph). The stores `kg build --store` writes and
     `kg query` caches hold data and ontology in the default graph (kg.store.add_ontology); a store made by an
-    older kg (the ontology in a named graph), or from TriG or N-Quads, is read as the union."""
+    older kg (the ontology in a named graph), or from TriG or N-Quads, is read as the union. (oxigraph honours
+    a query's FROM only without the union; kg.query refuses FROM and FROM NAMED, so only speed changes.)"""
     return next(iter(store.named_graphs()), None) is not None or not _on_disk(store)
 
 
