@@ -14,7 +14,8 @@ from .lateral import lateral_optionals, values_into_subqueries, values_into_unio
 from .parse import ParsedQuery
 from .prefixes import QUERY_PREFIXES
 from .result import QueryResult
-from .terms import canonical, from_oxigraph, from_tsv
+from .solutions import memoised, select
+from .terms import canonical, from_oxigraph
 
 
 class RdflibEngine:
@@ -53,22 +54,21 @@ class OxigraphEngine:
         self.store = store
 
     def execute(self, parsed: ParsedQuery) -> QueryResult:
+        text = lateral_optionals(values_into_unions(values_into_subqueries(parsed.text)))
+        union = union_needed(self.store)
+        if parsed.kind == "select":  # evaluated and read in a thread of its own (kg.query.solutions)
+            names, first, rest = select(lambda: self.store.query(text, prefixes=QUERY_PREFIXES,
+                                                                 use_default_graph_as_union=union))
+            return QueryResult("select", vars=names, rows=[] if first is None else [first], stream=rest)
         try:
-            text = lateral_optionals(values_into_unions(values_into_subqueries(parsed.text)))
-            res = self.store.query(text, prefixes=QUERY_PREFIXES,
-                                   use_default_graph_as_union=union_needed(self.store))
+            res = self.store.query(text, prefixes=QUERY_PREFIXES, use_default_graph_as_union=union)
         except SyntaxError as e:
             raise QuerySyntaxError(f"SPARQL syntax error (oxigraph): {e}") from None
         if parsed.kind == "ask":
             return QueryResult("ask", boolean=bool(res))
-        if parsed.kind in ("construct", "describe"):
-            convert = _cached(from_oxigraph)
-            return QueryResult(parsed.kind, triples=[(convert(t.subject), convert(t.predicate),
-                                                      convert(t.object)) for t in res])
-        names = [v.value for v in res.variables]
-        stream = _rows(res, names)
-        first = next(stream, None)  # the engine's work up to its first solution (all of it under ORDER BY) here
-        return QueryResult("select", vars=names, rows=[] if first is None else [first], stream=stream)
+        convert = memoised(from_oxigraph)
+        return QueryResult(parsed.kind, triples=[(convert(t.subject), convert(t.predicate),
+                                                  convert(t.object)) for t in res])
 
 
 def union_needed(store: Any) -> bool:
@@ -94,58 +94,6 @@ def _on_disk(store: Any) -> bool:
     except (OSError, ValueError):
         return True
     return True
-
-
-def _rows(solutions: Any, names: list[str]):
-    """Solutions as rows of rdflib terms, converted as they are read: a caller that wants the first row of a
-    large answer does not pay for the rest. The first row comes from the solution iterator; the rest, when
-    asked for, from oxigraph's TSV serialisation of the remaining solutions, read as text (`from_tsv`): a
-    Python object for each term of each row, and hashing it to find its conversion, cost more than the engine's
-    own work for a parameterised query (1,329 rows: 17 ms of 75). Terms repeat (units, goals, categories):
-    each distinct one is converted once per result."""
-    convert = _cached(from_oxigraph)
-    try:
-        first = next(solutions, None)
-        if first is None:
-            return
-        yield dict(zip(names, map(convert, first)))  # a solution iterates in `names` order
-        import pyoxigraph as ox
-
-        text = solutions.serialize(format=ox.QueryResultsFormat.TSV).decode()
-    except (OSError, RuntimeError, ValueError) as e:  # reading the store failed midway
-        raise QueryError(f"the query failed in oxigraph: {type(e).__name__}: {e}") from e
-    lines = text.split("\n")  # a header line, then one line per row, each ended by "\n" (terms escape theirs)
-    rows = lines[1:-1]
-    width = len(names)
-    if lines[0] != "\t".join("?" + n for n in names) or lines[-1] != "" or \
-            (text.count("\t") != (width - 1) * len(lines[:-1]) if width else any(rows)):
-        raise QueryError(f"oxigraph wrote unexpected TSV results: {text[:200]!r}")
-    term = _Terms({"": None}).__getitem__  # an empty field: unbound
-    for line in rows:
-        yield dict(zip(names, map(term, line.split("\t")))) if width else {}
-
-
-class _Terms(dict):
-    """TSV token → rdflib term, each converted once (on first lookup)."""
-
-    def __missing__(self, token: str) -> Any:
-        term = self[token] = from_tsv(token)
-        return term
-
-
-def _cached(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`fn` memoised for one result set (pyoxigraph terms are hashable; None passes through)."""
-    memo: dict[Any, Any] = {}
-
-    def convert(term: Any) -> Any:
-        if term is None:
-            return None
-        out = memo.get(term)
-        if out is None:
-            out = memo[term] = fn(term)
-        return out
-
-    return convert
 
 
 _ENGINES: list[tuple[Callable[[Any], bool], Callable[[Any], Any]]] = []
