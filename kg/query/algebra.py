@@ -8,6 +8,15 @@ from typing import Any
 
 def walk(node: Any) -> Iterator[Any]:
     """Every CompValue in an rdflib parse tree."""
+    return _walk(node, stop=None)
+
+
+def walk_scope(node: Any) -> Iterator[Any]:
+    """Every CompValue of a pattern that is not inside one of its sub-queries."""
+    return _walk(node, stop="ToMultiSet")
+
+
+def _walk(node: Any, stop: str | None) -> Iterator[Any]:
     from pyparsing import ParseResults
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -16,7 +25,8 @@ def walk(node: Any) -> Iterator[Any]:
         n = stack.pop()
         if isinstance(n, CompValue):
             yield n
-            stack.extend(n.values())
+            if n.name != stop:
+                stack.extend(n.values())
         elif isinstance(n, (list, tuple, ParseResults)):
             stack.extend(n)
 
@@ -64,9 +74,11 @@ _MODIFIERS_ABOVE_WHERE = {"SelectQuery", "ConstructQuery", "AskQuery", "Describe
                           "Slice", "Project", "OrderBy"}
 
 
-def bindable_first(algebra: Any) -> set[str]:
+def bindable_first(algebra: Any, own_scope: bool = False) -> set[str]:
     """Variables a VALUES block may bind at the start of the WHERE group with the same answers as at its end:
-    those a mandatory triple pattern binds and no BIND or select expression mentions."""
+    those a mandatory triple pattern binds and no BIND or select expression mentions. With `own_scope`, the
+    expressions of sub-queries are not looked at (a sub-query is evaluated on its own: a binding outside does
+    not reach its BINDs; kg.query.partition) — more variables, the same guarantee."""
     from rdflib.term import Variable
 
     node = algebra
@@ -78,7 +90,7 @@ def bindable_first(algebra: Any) -> set[str]:
     where = group.p if group is not None else next(
         (n for n in chain if n.name not in _MODIFIERS_ABOVE_WHERE), node)  # the WHERE group, with its BINDs
     mentioned: set[str] = set()
-    for n in walk(where):
+    for n in (walk_scope(where) if own_scope else walk(where)):
         if n.name == "Extend":
             mentioned.add(str(n.var))
             mentioned.update(str(v) for v in walk_terms(n.expr) if isinstance(v, Variable))

@@ -39,14 +39,15 @@ class CannedQuery:
 
 
 PARAM_TYPES = ("string", "integer", "decimal", "iri", "district", "year", "category", "facility-type")
-_HEADER_KEY = re.compile(r"#\s*(title|description|param|example):\s?(.*)$")
+# partition: how the query may run in batches (read by kg.query.partition)
+HEADER_KEY = re.compile(r"#\s*(title|description|param|example|partition):\s?(.*)$")
 _PARAM_SPEC = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>[a-z-]+)\))?\s*"
                          r"(?:=\s*(?P<default>\S+))?\s*(?:[-—:]\s*(?P<desc>.*))?$")
 
 
 def parse_header(text: str, path: Path) -> tuple[str, str, tuple[Param, ...]]:
     """title, description and parameters from the leading comment block of a canned query."""
-    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": []}
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": [], "partition": []}
     last = None
     for n, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -54,7 +55,7 @@ def parse_header(text: str, path: Path) -> tuple[str, str, tuple[Param, ...]]:
             if stripped:
                 break
             continue
-        m = _HEADER_KEY.match(stripped)
+        m = HEADER_KEY.match(stripped)
         if m:
             last = m.group(1)
             fields[last].append(m.group(2).strip())

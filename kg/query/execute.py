@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..errors import KgError
 from .canned import CannedQuery, Param
-from .engines import engine_for
+from .engines import OxigraphEngine, engine_for
 from .errors import QueryError
 from .params import bind_params
 from .parse import ParsedQuery, parse_query
+from .partition import run_partitioned
 from .result import QueryResult
 from .timeout import call_with_timeout
 
@@ -37,9 +38,14 @@ def run(graph: Any, sparql: str | CannedQuery, params: Mapping[str, Any] | None 
 
     def parse_and_execute() -> QueryResult:
         parsed = parse_query(text, source)  # syntax errors and refusals refer to the text as written
-        bound_text, _ = bind_params(graph, text, params, declared, source)
+        bound_text, bound = bind_params(graph, text, params, declared, source)
         if bound_text != text:
             parsed = ParsedQuery(bound_text, parsed.kind)  # rdflib re-parses it on demand, oxigraph itself
+        if parsed.kind == "select" and isinstance(engine, OxigraphEngine):
+            # a sorted answer whose query declares a partition: streamed batch by batch (kg.query.partition)
+            streamed = _execute(engine, parsed, lambda: run_partitioned(engine, text, bound_text, bound))
+            if streamed is not None:
+                return streamed
         return _execute(engine, parsed)
 
     if timeout:  # parsing too: rdflib takes a minute on a 1 MB query
@@ -47,9 +53,9 @@ def run(graph: Any, sparql: str | CannedQuery, params: Mapping[str, Any] | None 
     return parse_and_execute()
 
 
-def _execute(engine: Any, parsed: ParsedQuery) -> QueryResult:
+def _execute(engine: Any, parsed: ParsedQuery, how: Callable[[], Any] | None = None) -> Any:
     try:
-        return engine.execute(parsed)
+        return how() if how is not None else engine.execute(parsed)
     except KgError:
         raise
     except Exception as e:  # engines raise all kinds of errors; report one line, not a traceback

@@ -43,36 +43,67 @@ def lateral_optionals(text: str) -> str:
     return "".join(out) + text[last:]
 
 
-_ONE_ROW = re.compile(r"VALUES\s+\?(\w+)\s*\{\s*(<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"(?:@[A-Za-z0-9-]+|\^\^<[^<>\s]*>)?"
-                      r"|[+-]?\d+(?:\.\d+)?|true|false)\s*\}")
+_TERM = r"(?:<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"(?:@[A-Za-z0-9-]+|\^\^<[^<>\s]*>)?|[+-]?\d+(?:\.\d+)?|true|false)"
+_ONE_ROW = re.compile(rf"VALUES\s+\?(\w+)\s*\{{\s*{_TERM}\s*\}}")
+_IRI = r"<[^<>\s\\]*>"  # an IRI without escapes: two IRIs written differently are different terms
+_IRI_ROWS = re.compile(rf"VALUES\s+(?:\?\w+\s*\{{(?P<one>(?:\s*{_IRI})+)\s*\}}"
+                       rf"|\((?:\s*\?\w+)+\s*\)\s*\{{(?P<many>(?:\s*\((?:\s*{_IRI})+\s*\))+)\s*\}})")
 
 
-def values_into_unions(text: str) -> str:
-    """The query with the one-row VALUES blocks that open its WHERE group (bound parameters, see
-    kg.query.params) copied into each branch of a UNION at the top of that group: `{ A } UNION { B }` becomes
-    `{ VALUES ?x { t } { A } } UNION { VALUES ?x { t } { B } }`.
+def _head_block(text: str, at: int) -> re.Match | None:
+    """The VALUES block at offset `at` when joining it twice is joining it once: one row of terms (a bound
+    parameter), or rows of IRIs that are all different (a batch of kg.query.partition)."""
+    m = _ONE_ROW.match(text, at)
+    if m is not None:
+        return m
+    m = _IRI_ROWS.match(text, at)
+    if m is None:
+        return None
+    if m.group("one") is not None:
+        rows = re.findall(_IRI, m.group("one"))
+    else:
+        rows = [tuple(re.findall(_IRI, r)) for r in re.findall(r"\(([^()]*)\)", m.group("many"))]
+    return m if len(rows) == len(set(rows)) else None
 
-    Same answers: a join distributes over a union, and joining a one-row VALUES twice is joining it once; each
-    branch stays its own group, so nothing in it sees the binding that did not before. But oxigraph joins a
-    UNION whose branches are several patterns with what precedes it only after evaluating it whole — for every
-    district of the graph when one was asked for (9.5 s at ten million triples for district-subgraph); with
-    the binding inside each branch, each is looked up from the bound node.
-    """
+
+def head_values(text: str) -> tuple[list[str], int]:
+    """The VALUES blocks that open the WHERE group and may be copied (see `values_into_unions`), and the offset
+    just after them (just inside the WHERE group's brace when there are none)."""
     span = where_span(text)
-    if span is None or "UNION" not in text.upper():
-        return text
+    if span is None:
+        return [], 0
     toks = [t for t in tokens(text) if span[0] < t[2] < span[1]]
     heads, i, pos = [], 0, span[0] + 1
     while i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() == "VALUES":
-        m = _ONE_ROW.match(text, toks[i][2])
+        m = _head_block(text, toks[i][2])
         if m is None:
             break
         heads.append(m.group(0))
         pos = m.end()
         while i < len(toks) and toks[i][2] < pos:
             i += 1
+    return heads, pos
+
+
+def values_into_unions(text: str) -> str:
+    """The query with the VALUES blocks that open its WHERE group (one-row: bound parameters, see
+    kg.query.params; rows of distinct IRIs: a batch of kg.query.partition) copied into each branch of a UNION at
+    the top of that group: `{ A } UNION { B }` becomes `{ VALUES ?x { t } { A } } UNION { VALUES ?x { t } { B } }`.
+
+    Same answers: a join distributes over a union, and joining a VALUES of distinct bound rows twice is joining
+    it once (a row joins only itself); each branch stays its own group, so nothing in it sees the binding that
+    did not before. But oxigraph joins a UNION whose branches are several patterns with what precedes it only
+    after evaluating it whole — for every district of the graph when one was asked for (9.5 s at ten million
+    triples for district-subgraph); with the binding inside each branch, each is looked up from the bound node.
+    """
+    span = where_span(text)
+    if span is None or "UNION" not in text.upper():
+        return text
+    heads, pos = head_values(text)
     if not heads:
         return text
+    toks = [t for t in tokens(text) if span[0] < t[2] < span[1]]
+    i = next((k for k, t in enumerate(toks) if t[2] >= pos), len(toks))
     out, last, depth = [], 0, 0
     j = i
     while j < len(toks):

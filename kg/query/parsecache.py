@@ -44,19 +44,24 @@ def key(text: str) -> str:
 
 
 def lookup(text: str) -> dict | None:
-    """{"kind": …, "bound": […]} for a text that parsed before, else None."""
+    """{"kind": …, "bound": […]} (and "joined": […] once a partition asked) for a text that parsed before, else
+    None."""
     entry = _entries().get(key(text))
     return entry if isinstance(entry, dict) and "kind" in entry and "bound" in entry else None
 
 
-def record(text: str, kind: str, bound: set[str]) -> None:
-    """Remember a text that parsed and passed the read-only check; a cache that cannot be written is skipped."""
+def record(text: str, kind: str, bound: set[str], joined: set[str] | None = None) -> None:
+    """Remember a text that parsed and passed the read-only check; a cache that cannot be written is skipped.
+    `joined`: the variables a partition's batch may bind (kg.query.partition), when known."""
     entries = _entries()
     k = key(text)
-    if entries.get(k) == {"kind": kind, "bound": sorted(bound)}:
+    entry = {"kind": kind, "bound": sorted(bound)}
+    if joined is not None:
+        entry["joined"] = sorted(joined)
+    if entries.get(k) == entry:
         return
     entries.pop(k, None)
-    entries[k] = {"kind": kind, "bound": sorted(bound)}
+    entries[k] = entry
     while len(entries) > _LIMIT:
         entries.pop(next(iter(entries)))
     target = _path()

@@ -1,0 +1,171 @@
+"""Growing answers streamed in partitions (kg.query.partition): the batches' rows, concatenated, are the rows of
+the single sorted query — same columns, values and order — on the seeds and on a synthetic corpus, with and
+without parameters, with an unbound and a descending first key. Speed is measured in benchmarks/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal
+from rdflib.namespace import XSD
+
+from kg import paths
+from kg import query as Q
+from kg.query import partition as P
+from kg.records import load_records
+from kg.sources import load_sources
+from kg.store import build_store
+from kg.synth import Plan, synthesize
+
+OPTED_IN = ["at-least", "goal-tree", "measures-by-district", "provenance-audit", "targets-by-district",
+            "unquantified-measures"]
+BEFORE = Path(__file__).parent / "queries_before"
+
+
+@pytest.fixture(scope="module")
+def stores(seed_graph, tmp_path_factory):
+    """pyoxigraph Stores (with the ontology) of the seeds and of two made-up cities over three years."""
+    import pyoxigraph as ox
+
+    from kg.store import add_ontology
+
+    out = tmp_path_factory.mktemp("partition") / "corpus"
+    synthesize(Plan(cities=2, years=3, seed=5), out)
+    corpus = load_records(out / "records")
+    synth = build_store(corpus, sources=load_sources(out / "sources", corpus), store="rdflib")
+    made = {}
+    for name, nt in (("seed", seed_graph.serialize(format="nt", encoding="utf-8")), ("synth", synth.ntriples())):
+        store = ox.Store()
+        store.load(nt, format=ox.RdfFormat.N_TRIPLES)
+        add_ontology(store)
+        made[name] = store
+    return made
+
+
+def _run(monkeypatch, store, query, params=None, mode="2"):
+    monkeypatch.setenv("KG_PARTITION", mode)
+    result = Q.run(store, query, params)
+    return result.vars, list(result)
+
+
+def _batches(monkeypatch, store, query, params=None) -> int:
+    """How many queries the partitioned run makes (0: not partitioned)."""
+    from kg.query import engines
+
+    calls = []
+    execute = engines.OxigraphEngine.execute
+    monkeypatch.setattr(engines.OxigraphEngine, "execute", lambda self, parsed: calls.append(parsed) or
+                        execute(self, parsed))
+    monkeypatch.setenv("KG_PARTITION", "2")
+    text = query.text if isinstance(query, Q.CannedQuery) else query
+    bound_text, bound = Q.bind_params(store, text, params, getattr(query, "params", ()))
+    result = P.run_partitioned(engines.OxigraphEngine(store), text, bound_text, bound)
+    if result is not None:
+        result.rows  # noqa: B018 - reads every batch
+    monkeypatch.undo()
+    return 0 if result is None else len(calls) - 1  # the listing
+
+
+@pytest.mark.parametrize("corpus", ["seed", "synth"])
+@pytest.mark.parametrize("name", OPTED_IN)
+def test_partitioned_rows_are_the_single_querys_rows(monkeypatch, stores, corpus, name):
+    store = stores[corpus]
+    query = Q.canned(name)
+    assert P.declared(query.text) is not None
+    whole = _run(monkeypatch, store, query, mode="0")
+    assert len(whole[1]) > 0, name
+    for mode in ("1", "2", "3"):  # one group a batch, and batches growing by 2 and 3
+        assert _run(monkeypatch, store, query, mode=mode) == whole, (name, mode)
+    assert _batches(monkeypatch, store, query) > 1, name  # it did run in batches
+
+
+@pytest.mark.parametrize("corpus", ["seed", "synth"])
+@pytest.mark.parametrize("name, params, partitioned", [
+    ("at-least", {"year": "2023"}, False),            # the partition's node is the parameter: run whole
+    ("unquantified-measures", {"year": "2023"}, False),
+    ("provenance-audit", {"year": "2023"}, True),     # documents in batches, one year in each
+    ("goal-tree", {"year": "2023"}, True),            # the year (first key) is one value: documents in batches
+    ("targets-by-district", {"district": "浑南区"}, False),
+    ("measures-by-district", {"district": "浑南区"}, False),
+])
+def test_a_parameter_combines_with_the_partition_or_skips_it(monkeypatch, stores, corpus, name, params, partitioned):
+    store = stores[corpus]
+    if corpus == "synth":  # the made-up cities have their own districts and years
+        if "district" in params:
+            params = {"district": str(Q.run(store, "SELECT ?n WHERE { ?d a sy:District ; rdfs:label ?n "
+                                                   "FILTER(LANG(?n) = 'zh') } ORDER BY ?n LIMIT 1").rows[0]["n"])}
+        if "year" in params:
+            params = {"year": str(Q.run(store, "SELECT (MIN(?y) AS ?m) WHERE { ?d a sy:Document ; sy:year/"
+                                               "time:inXSDgYear ?y }").rows[0]["m"])[:4]}
+    query = Q.canned(name)
+    whole = _run(monkeypatch, store, query, params, mode="0")
+    assert _run(monkeypatch, store, query, params, mode="1") == whole
+    assert _run(monkeypatch, store, query, params) == whole
+    assert (_batches(monkeypatch, store, query, params) > 0) == partitioned
+
+
+def test_the_rewritten_goal_tree_gives_the_old_rows(monkeypatch, stores):
+    """goal-tree counts statements and ancestors per document (so a batch of documents is counted alone): the
+    rows of the query it replaced, on both corpora, and rdflib's rows on the seeds."""
+    for store in stores.values():
+        assert _run(monkeypatch, store, Q.canned("goal-tree"), mode="0") == \
+            _run(monkeypatch, store, Q.canned("goal-tree", BEFORE), mode="0")
+
+
+def test_rdflib_gives_the_rows_of_the_partitioned_queries(monkeypatch, stores, seed_graph):
+    graph = seed_graph + Q.load_graph([paths.ONTOLOGY], engine="rdflib", ontology=False)
+    for name in OPTED_IN:
+        want = Q.run(graph, Q.canned(name))
+        assert _run(monkeypatch, stores["seed"], Q.canned(name)) == (want.vars, want.rows), name
+
+
+# an ad-hoc query declaring its own partition: a first key that is unbound for some documents, and DESC
+UNBOUND = """# title: documents by a key some lack
+# partition: ?d { ?d a sy:Document OPTIONAL { ?d dcterms:identifier ?k FILTER(CONTAINS(?k, "2023")) } }
+SELECT ?k ?d ?x WHERE {
+  ?x prov:hadPrimarySource ?d . ?d a sy:Document .
+  OPTIONAL { ?d dcterms:identifier ?k FILTER(CONTAINS(?k, "2023")) }
+}
+ORDER BY %s ?d ?x
+"""
+
+
+@pytest.mark.parametrize("order", ["?k", "DESC(?k)", "ASC(?k)"])
+@pytest.mark.parametrize("corpus", ["seed", "synth"])
+def test_an_unbound_or_descending_first_key(monkeypatch, stores, corpus, order):
+    store = stores[corpus]
+    query = UNBOUND % order
+    whole = _run(monkeypatch, store, query, mode="0")
+    keys = [row["k"] for row in whole[1]]
+    assert None in keys and any(k is not None for k in keys)  # both kinds of rows
+    assert (keys[0] is None) == (order != "DESC(?k)")  # unbound sorts first
+    for mode in ("1", "2"):
+        assert _run(monkeypatch, store, query, mode=mode) == whole
+    assert _batches(monkeypatch, store, query) > 1
+
+
+@pytest.mark.parametrize("change, partitioned", [
+    (lambda q: q + "LIMIT 5", False),
+    (lambda q: q + "OFFSET 2", False),
+    (lambda q: q.replace("SELECT ?k ?d ?x", "SELECT DISTINCT ?k ?d"), True),   # the node is projected
+    (lambda q: q.replace("SELECT ?k ?d ?x", "SELECT DISTINCT ?k"), False),     # it is not
+    (lambda q: q.replace("SELECT ?k ?d ?x", "SELECT ?k ?d (COUNT(?x) AS ?n)").replace("ORDER BY", "GROUP BY ?k ?d "
+                                                                                      "ORDER BY"), True),
+    (lambda q: q.replace("SELECT ?k ?d ?x", "SELECT (COUNT(?x) AS ?n)").replace("ORDER BY ?k ?d ?x", ""), False),
+    (lambda q: q.replace("ORDER BY ?k", "ORDER BY STR(?x) ?k"), False),  # the first key is not the partition's
+])
+def test_what_could_change_the_answer_runs_whole(monkeypatch, stores, change, partitioned):
+    store = stores["seed"]
+    query = change(UNBOUND % "?k")
+    assert (_batches(monkeypatch, store, query) > 0) == partitioned
+    assert _run(monkeypatch, store, query, mode="2") == _run(monkeypatch, store, query, mode="0")
+
+
+def test_keys_that_may_sort_equal_share_a_batch():
+    one, one_dec, two = Literal("1", datatype=XSD.integer), Literal("1.0", datatype=XSD.decimal), Literal(2)
+    rows = [{"n": "a", "k": None}, {"n": "b", "k": None}, {"n": "c", "k": one}, {"n": "d", "k": one_dec},
+            {"n": "e", "k": two}]
+    assert P.groups(rows, ["n"], ["k"]) == [[("a",), ("b",)], [("c",), ("d",)], [("e",)]]
+    assert P.groups(rows + [{"n": "a", "k": two}], ["n"], ["k"]) is None  # a node with two keys: no partition
+    assert [len(b) for b in P.batches([[1]] * 10, 2)] == [1, 2, 4, 3]
