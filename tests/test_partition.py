@@ -43,8 +43,9 @@ def stores(seed_graph, tmp_path_factory):
     return made
 
 
-def _run(monkeypatch, store, query, params=None, mode="2"):
+def _run(monkeypatch, store, query, params=None, mode="2", rest="8"):
     monkeypatch.setenv("KG_PARTITION", mode)
+    monkeypatch.setenv("KG_PARTITION_REST", rest)
     result = Q.run(store, query, params)
     return result.vars, list(result)
 
@@ -58,6 +59,7 @@ def _batches(monkeypatch, store, query, params=None) -> int:
     monkeypatch.setattr(engines.OxigraphEngine, "execute", lambda self, parsed: calls.append(parsed) or
                         execute(self, parsed))
     monkeypatch.setenv("KG_PARTITION", "2")
+    monkeypatch.setenv("KG_PARTITION_REST", "0")
     text = query.text if isinstance(query, Q.CannedQuery) else query
     bound_text, bound = Q.bind_params(store, text, params, getattr(query, "params", ()))
     result = P.run_partitioned(engines.OxigraphEngine(store), text, bound_text, bound)
@@ -76,7 +78,8 @@ def test_partitioned_rows_are_the_single_querys_rows(monkeypatch, stores, corpus
     whole = _run(monkeypatch, store, query, mode="0")
     assert len(whole[1]) > 0, name
     for mode in ("1", "2", "3"):  # one group a batch, and batches growing by 2 and 3
-        assert _run(monkeypatch, store, query, mode=mode) == whole, (name, mode)
+        for rest in ("0", "2", "8"):  # batches to the end; the rest in one query after half, an eighth
+            assert _run(monkeypatch, store, query, mode=mode, rest=rest) == whole, (name, mode, rest)
     assert _batches(monkeypatch, store, query) > 1, name  # it did run in batches
 
 
@@ -100,7 +103,7 @@ def test_a_parameter_combines_with_the_partition_or_skips_it(monkeypatch, stores
                                                "time:inXSDgYear ?y }").rows[0]["m"])[:4]}
     query = Q.canned(name)
     whole = _run(monkeypatch, store, query, params, mode="0")
-    assert _run(monkeypatch, store, query, params, mode="1") == whole
+    assert _run(monkeypatch, store, query, params, mode="1", rest="0") == whole
     assert _run(monkeypatch, store, query, params) == whole
     assert (_batches(monkeypatch, store, query, params) > 0) == partitioned
 
@@ -141,7 +144,8 @@ def test_an_unbound_or_descending_first_key(monkeypatch, stores, corpus, order):
     assert None in keys and any(k is not None for k in keys)  # both kinds of rows
     assert (keys[0] is None) == (order != "DESC(?k)")  # unbound sorts first
     for mode in ("1", "2"):
-        assert _run(monkeypatch, store, query, mode=mode) == whole
+        for rest in ("0", "2"):
+            assert _run(monkeypatch, store, query, mode=mode, rest=rest) == whole
     assert _batches(monkeypatch, store, query) > 1
 
 
