@@ -172,4 +172,3 @@ def test_keys_that_may_sort_equal_share_a_batch():
             {"n": "e", "k": two}]
     assert P.groups(rows, ["n"], ["k"]) == [[("a",), ("b",)], [("c",), ("d",)], [("e",)]]
     assert P.groups(rows + [{"n": "a", "k": two}], ["n"], ["k"]) is None  # a node with two keys: no partition
-    assert [len(b) for b in P.batches([[1]] * 10, 2)] == [1, 2, 4, 3]
