@@ -6,8 +6,8 @@ rows in the same order are the concatenation of the query run once per batch of 
 their keys, each batch bound like a parameter (a VALUES block): every row of a batch has a key of that batch,
 the batches' keys do not overlap and come in the query's order, and within a batch the engine sorts as the
 single query would. Batches grow geometrically once they return rows (1 group of nodes, then 2, 4, 8 …): the
-first row costs the smallest part of the work. Once batches have covered an eighth of the nodes, the rest
-of the answer comes from one query (the single query minus the nodes done), planned as the single query is:
+first row costs the smallest part of the work. Once rows have come and the next batch would pass an eighth
+of the nodes, the rest of the answer comes from one query (the single query minus the nodes done), planned as the single query is:
 a bound batch costs oxigraph several times more per row than the single query's scans and hash joins, so
 the whole answer costs about the single query plus its first eighth in batches (a few extra queries).
 
@@ -44,7 +44,7 @@ from .parse import ParsedQuery
 from .result import QueryResult
 
 GROWTH = 2  # each batch holds this many times the groups of nodes of the one before (1: one group a batch)
-REST = 8  # once batches have covered 1/REST of the nodes, the rest of the answer comes from one query
+REST = 8  # batches cover at most 1/REST of the nodes (past the first rows); the rest comes from one query
 _AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
 
 
@@ -389,17 +389,18 @@ def run_partitioned(engine: Any, original: str, text: str, bound: Mapping[str, A
 
     def results() -> Iterator[QueryResult]:
         done: list[tuple] = []
-        i, size = 0, 1
+        i, size, rows = 0, 1, False
         while i < len(grouped):
-            if done and len(done) >= rest_after:  # (counted in nodes: at least as many as groups)
+            batch = [node for group in grouped[i:i + size] for node in group]
+            if rows and len(done) + len(batch) > rest_after:  # rows are out; the next batch would pass an eighth
                 yield engine.execute(ParsedQuery(without(text, p.nodes, done), "select"))
                 return
-            batch = [node for group in grouped[i:i + size] for node in group]
             i += size
             result = engine.execute(ParsedQuery(with_batch(text, p.nodes, batch), "select"))
             yield result
             done += batch
             if result:  # grow once rows come: a first empty batch (a year before the reports) costs little
+                rows = True
                 size *= max(1, growth)
 
     answers = results()
