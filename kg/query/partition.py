@@ -56,10 +56,11 @@ class Partition:
     pattern: str  # a group graph pattern, braces included
 
 
-def declared(text: str) -> Partition | None:
-    """The `# partition: ?var … { pattern }` of a canned query's leading comment block (continued on the
-    comment lines below it), or None."""
-    spec, last = None, None
+def declared(text: str) -> tuple[Partition, ...]:
+    """The `# partition: ?var … { pattern }` lines of a canned query's leading comment block (each continued on
+    the comment lines below it), in order: a second one splits each group of the first (a year's documents)."""
+    specs: list[str] = []
+    last = None
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped.startswith("#"):
@@ -70,33 +71,46 @@ def declared(text: str) -> Partition | None:
         if m:
             last = m.group(1)
             if last == "partition":
-                spec = m.group(2).strip()
-        elif last == "partition" and spec is not None:
-            spec += " " + stripped.lstrip("#").strip()
-    if not spec or "{" not in spec:
-        return None
-    head, brace = spec[:spec.index("{")], spec.index("{")
-    nodes = tuple(v[1:] for v in head.split())
-    toks = list(tokens(spec))
-    first = next(i for i, t in enumerate(toks) if t[0] == "open")
-    end = skip_group(toks, first)
-    if not nodes or any(not re.fullmatch(r"[?$][A-Za-z_]\w*", v) for v in head.split()) or \
-            toks[end - 1][0] != "close":
-        return None
-    return Partition(nodes, spec[brace:toks[end - 1][2] + 1])
+                specs.append(m.group(2).strip())
+        elif last == "partition" and specs:
+            specs[-1] += " " + stripped.lstrip("#").strip()
+    out = []
+    for spec in specs:
+        if "{" not in spec:
+            return ()
+        head, brace = spec[:spec.index("{")], spec.index("{")
+        toks = list(tokens(spec))
+        first = next(i for i, t in enumerate(toks) if t[0] == "open")
+        end = skip_group(toks, first)
+        if not head.split() or any(not re.fullmatch(r"[?$][A-Za-z_]\w*", v) for v in head.split()) or \
+                toks[end - 1][0] != "close":
+            return ()
+        out.append(Partition(tuple(v[1:] for v in head.split()), spec[brace:toks[end - 1][2] + 1]))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
-class _Plan:
-    listing: str  # SELECT DISTINCT nodes keys WHERE pattern ORDER BY keys
+class _Level:
+    """One partition of a plan: the nodes a batch binds, the sort keys they give, how they are listed."""
+
     nodes: tuple[str, ...]
     keys: tuple[str, ...]
+    pattern: str
+    order: str  # the ORDER BY of the listing
+    given: str  # the parameters' VALUES blocks the listing needs
+
+    def listing(self, outer: str = "") -> str:
+        """SELECT DISTINCT nodes keys, sorted as the query sorts them; `outer`: a VALUES block of the enclosing
+        level's group (its nodes), opening the WHERE group."""
+        names = " ".join("?" + n for n in dict.fromkeys([*self.nodes, *self.keys]))
+        return f"SELECT DISTINCT {names} WHERE {{ {outer} {self.pattern} {self.given} }} ORDER BY {self.order}"
 
 
-def plan(text: str, partition: Partition, bound: Mapping[str, Any] | None = None) -> _Plan | None:
-    """How to run `text` (a canned query as written) in batches of `partition`'s nodes, or None when a partition
-    could change its answer (see the module's docstring). `bound`: the terms parameters bind, by variable (a
-    sort key bound to one value is left out of the keys)."""
+def plan(text: str, partitions: Sequence[Partition], bound: Mapping[str, Any] | None = None) -> list[_Level] | None:
+    """How to run `text` (a canned query as written) in batches of `partitions`' nodes (the first, then the
+    second within each group of the first), or None when a partition could change its answer (see the module's
+    docstring). `bound`: the terms parameters bind, by variable: a sort key bound to one value is left out of
+    the keys, a partition whose nodes are bound is left out."""
     bound = dict(bound or {})
     toks = list(tokens(text))
     span = where_span(text)
@@ -110,36 +124,38 @@ def plan(text: str, partition: Partition, bound: Mapping[str, Any] | None = None
     words = [t[1].upper() for t in tail if t[0] == "word"]
     if "LIMIT" in words or "OFFSET" in words:
         return None
-    nodes = set(partition.nodes)
-    if nodes & set(bound):
-        return None
     projected, aggregated = _projection(head)
     distinct = bool(head) and head[0][0] == "word" and head[0][1].upper() in ("DISTINCT", "REDUCED")
-    if distinct and projected is not None and not nodes <= projected:
-        return None
     group = _group_keys(tail)
     if group is None and aggregated:
         return None  # aggregates over the whole answer
-    if group is not None and not nodes <= group:
-        return None
-    if not nodes <= joinable(text):
-        return None
-    listed = {tok[1:] for kind, tok, _ in tokens(partition.pattern) if kind == "var"}
-    keys = []
-    for direction, var in _order_keys(tail):
-        if var in bound:
-            continue  # one value (a parameter): every row has it
-        if var not in listed:
+    order_keys = list(_order_keys(tail))
+    k, levels = 0, []
+    for partition in partitions:
+        nodes = set(partition.nodes)
+        if nodes & set(bound):
+            continue  # a parameter binds the nodes: this partition's keys are its constants
+        if (distinct and projected is not None and not nodes <= projected) or \
+                (group is not None and not nodes <= group) or not nodes <= joinable(text):
             break
-        keys.append((direction, var))
-    if not keys:
-        return None
-    names = list(dict.fromkeys([*partition.nodes, *(v for _, v in keys)]))
-    order = " ".join(f"{d}(?{v})" for d, v in keys)
-    given = " ".join(f"VALUES ?{name} {{ {_sparql_term(term)} }}" for name, term in bound.items() if name in listed)
-    listing = (f"SELECT DISTINCT {' '.join('?' + n for n in names)} WHERE {{ {partition.pattern} {given} }} "
-               f"ORDER BY {order}")  # the parameters restrict the listing too
-    return _Plan(listing, partition.nodes, tuple(v for _, v in keys))
+        listed = {tok[1:] for kind, tok, _ in tokens(partition.pattern) if kind == "var"}
+        keys = []
+        while k < len(order_keys):
+            direction, var = order_keys[k]
+            if var in bound:
+                k += 1
+                continue  # one value (a parameter): every row has it
+            if var not in listed:
+                break
+            keys.append((direction, var))
+            k += 1
+        if not keys:
+            break
+        given = " ".join(f"VALUES ?{name} {{ {_sparql_term(term)} }}" for name, term in bound.items()
+                         if name in listed)  # the parameters restrict the listing too
+        levels.append(_Level(partition.nodes, tuple(v for _, v in keys), partition.pattern,
+                             " ".join(f"{d}(?{v})" for d, v in keys), given))
+    return levels[:2] or None
 
 
 def joinable(text: str) -> set[str]:
@@ -250,6 +266,11 @@ def groups(rows: list[dict[str, Any]], nodes: Sequence[str], keys: Sequence[str]
 
 
 def values_block(nodes: Sequence[str], batch: list[tuple]) -> str:
+    """VALUES of the nodes (None: UNDEF, any value)."""
+    term = lambda v: "UNDEF" if v is None else _sparql_term(v)  # noqa: E731
+    if any(v is None for t in batch for v in t):
+        rows = " ".join("(" + " ".join(term(v) for v in t) + ")" for t in batch)
+        return f"VALUES ({' '.join('?' + n for n in nodes)}) {{ {rows} }}"
     if len(nodes) == 1:
         return f"VALUES ?{nodes[0]} {{ {' '.join(_sparql_term(t[0]) for t in batch)} }}"
     rows = " ".join("(" + " ".join(_sparql_term(v) for v in t) + ")" for t in batch)
@@ -259,21 +280,21 @@ def values_block(nodes: Sequence[str], batch: list[tuple]) -> str:
 def with_batch(text: str, nodes: Sequence[str], batch: list[tuple]) -> str:
     """`text` with the batch's VALUES block opening the WHERE group of every sub-query that `pushable` allows
     (oxigraph evaluates a sub-query whole before joining it: a sub-query computed for every node of the graph
-    would cost each batch the whole work), and in the WHERE group itself: where a query has neither such
-    sub-queries nor a UNION, opening it (after the parameters' one-row VALUES blocks, so that
-    kg.query.values_into_unions still finds them all: each pattern then starts from the bound nodes);
-    otherwise closing it, and opening each branch of its UNION (goal-tree at 10M triples on disk, one
-    document: 22 ms, with the block opening the group as well 1.6 s; two documents 0.16 s, without the
-    branches 12 s: oxigraph then read every goal of the graph)."""
+    would cost each batch the whole work), and in the WHERE group itself: where a query has no such
+    sub-query, opening it (after the parameters' one-row VALUES blocks, so that kg.query.values_into_unions
+    still finds them all and copies it into the branches of a UNION: each pattern then starts from the bound
+    nodes; measures-by-district at 10M on disk: one district 0.7 s, > 150 s with the block closing the group);
+    otherwise closing it, and opening each branch of its UNION (goal-tree at 10M on disk, one document: 22 ms,
+    with the block opening the group as well 1.6 s; two documents 0.16 s, without it in the branches 12 s:
+    oxigraph then read every goal of the graph)."""
     from .lateral import head_values
 
     block = values_block(nodes, batch)
     inserts = [where for where in _subquery_wheres(text) if pushable(text, where, set(nodes))]
-    branches = list(_union_branches(text))
-    if not inserts and not branches:
+    if not inserts:
         inserts.append(head_values(text)[1])
     else:
-        inserts += [where_span(text)[1], *branches]
+        inserts += [where_span(text)[1], *_union_branches(text)]
     out, last = [], 0
     for pos in sorted(inserts):
         out += [text[last:pos], f" {block} "]
@@ -371,40 +392,84 @@ def enabled() -> int:
     return int(value) if value.isdigit() else GROWTH
 
 
+def closing(text: str, block: str) -> str:
+    """`text` with `block` closing its WHERE group."""
+    close = where_span(text)[1]
+    return f"{text[:close]} {block} {text[close:]}"
+
+
 def run_partitioned(engine: Any, original: str, text: str, bound: Mapping[str, Any]) -> QueryResult | None:
     """`text` (the canned query `original` with its parameters bound) run in batches on `engine`, its rows
     streamed batch by batch; None when the query declares no partition or cannot be partitioned (run it whole)."""
     growth = enabled()
-    partition = declared(original)
-    if not growth or partition is None:
+    partitions = declared(original)
+    if not growth or not partitions:
         return None
-    p = plan(original, partition, bound)
-    if p is None:
+    levels = plan(original, partitions, bound)
+    if levels is None:
         return None
-    listed = engine.execute(ParsedQuery(p.listing, "select")).rows
-    grouped = groups(listed, p.nodes, p.keys)
+    top = levels[0]
+    grouped = groups(engine.execute(ParsedQuery(top.listing(), "select")).rows, top.nodes, top.keys)
     if not grouped:
         return None
     rest_after = len(grouped) / _rest_fraction() if _rest_fraction() else len(grouped)
+    execute = lambda query: engine.execute(ParsedQuery(query, "select"))  # noqa: E731
 
-    def results() -> Iterator[QueryResult]:
+    def one_level() -> Iterator[QueryResult]:
         done: list[tuple] = []
         i, size, rows = 0, 1, False
         while i < len(grouped):
             batch = [node for group in grouped[i:i + size] for node in group]
             if rows and len(done) + len(batch) > rest_after:  # rows are out; the next batch would pass an eighth
-                yield engine.execute(ParsedQuery(without(text, p.nodes, done), "select"))
+                yield execute(without(text, top.nodes, done))
                 return
             i += size
-            result = engine.execute(ParsedQuery(with_batch(text, p.nodes, batch), "select"))
+            result = execute(with_batch(text, top.nodes, batch))
             yield result
             done += batch
             if result:  # grow once rows come: a first empty batch (a year before the reports) costs little
                 rows = True
                 size *= max(1, growth)
 
-    answers = results()
-    first = next(answers)
+    def two_levels() -> Iterator[QueryResult]:
+        """Each group of the first level (a year) split by the second (its documents, listed for that year):
+        the batch binds the group's nodes (closing the WHERE group) and some of the second level's (as
+        `with_batch` places them: at 1M triples on disk, a year's two documents in 33 ms, bound as pairs
+        0.28 s). A group whose second-level nodes cannot be partitioned runs whole."""
+        inner = levels[1]
+        nodes = (*top.nodes, *inner.nodes)
+        done: list[tuple] = []
+        size, rows = 1, False
+        for i, group in enumerate(grouped):
+            if rows and i + 1 > rest_after:
+                yield execute(without(text, nodes, done))
+                return
+            outer = values_block(top.nodes, group)
+            subgroups = groups(execute(inner.listing(outer)).rows, inner.nodes, inner.keys)
+            if subgroups is None:
+                result = execute(with_batch(text, top.nodes, group))
+                yield result
+                done += [node + (None,) * len(inner.nodes) for node in group]
+                rows = rows or bool(result)
+                continue
+            j = 0
+            while j < len(subgroups):
+                batch = [node for sub in subgroups[j:j + size] for node in sub]
+                if rows and i + (j + min(size, len(subgroups) - j)) / len(subgroups) > rest_after:
+                    yield execute(without(text, nodes, done))
+                    return
+                j += size
+                result = execute(with_batch(closing(text, outer), inner.nodes, batch))
+                yield result
+                done += [a + b for a in group for b in batch]
+                if result:
+                    rows = True
+                    size *= max(1, growth)
+
+    answers = one_level() if len(levels) == 1 else two_levels()
+    first = next(answers, None)
+    if first is None:
+        return None  # (no group had any second-level node: the single query)
     while not first:  # reads the batch's first row only (the rest streams)
         following = next(answers, None)
         if following is None:
