@@ -45,6 +45,7 @@ from .result import QueryResult
 
 GROWTH = 2  # each batch holds this many times the groups of nodes of the one before (1: one group a batch)
 REST = 8  # batches cover at most 1/REST of the nodes (past the first rows); the rest comes from one query
+AFTER = 4  # … and at most this many batches follow the first that gave rows
 _AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
 
 
@@ -417,16 +418,17 @@ def run_partitioned(engine: Any, original: str, text: str, bound: Mapping[str, A
 
     def one_level() -> Iterator[QueryResult]:
         done: list[tuple] = []
-        i, size, rows = 0, 1, False
+        i, size, rows, after = 0, 1, False, 0
         while i < len(grouped):
             batch = [node for group in grouped[i:i + size] for node in group]
-            if rows and len(done) + len(batch) > rest_after:  # rows are out; the next batch would pass an eighth
-                yield execute(without(text, top.nodes, done))
+            if rows and (len(done) + len(batch) > rest_after or after >= AFTER):
+                yield execute(without(text, top.nodes, done))  # rows are out: the rest in one query
                 return
             i += size
             result = execute(with_batch(text, top.nodes, batch))
             yield result
             done += batch
+            after += rows
             if result:  # grow once rows come: a first empty batch (a year before the reports) costs little
                 rows = True
                 size *= max(1, growth)
@@ -440,8 +442,9 @@ def run_partitioned(engine: Any, original: str, text: str, bound: Mapping[str, A
         nodes = (*top.nodes, *inner.nodes)
         done: list[tuple] = []
         size, rows = 1, False
+        after = 0  # batches since the first rows
         for i, group in enumerate(grouped):
-            if rows and i + 1 > rest_after:
+            if rows and (i + 1 > rest_after or after >= AFTER):
                 yield execute(without(text, nodes, done))
                 return
             outer = values_block(top.nodes, group)
@@ -455,13 +458,15 @@ def run_partitioned(engine: Any, original: str, text: str, bound: Mapping[str, A
             j = 0
             while j < len(subgroups):
                 batch = [node for sub in subgroups[j:j + size] for node in sub]
-                if rows and i + (j + min(size, len(subgroups) - j)) / len(subgroups) > rest_after:
+                if rows and (i + (j + min(size, len(subgroups) - j)) / len(subgroups) > rest_after
+                             or after >= AFTER):
                     yield execute(without(text, nodes, done))
                     return
                 j += size
                 result = execute(with_batch(closing(text, outer), inner.nodes, batch))
                 yield result
                 done += [a + b for a in group for b in batch]
+                after += rows
                 if result:
                     rows = True
                     size *= max(1, growth)
