@@ -6,10 +6,10 @@ rows in the same order are the concatenation of the query run once per batch of 
 their keys, each batch bound like a parameter (a VALUES block): every row of a batch has a key of that batch,
 the batches' keys do not overlap and come in the query's order, and within a batch the engine sorts as the
 single query would. Batches grow geometrically once they return rows (1 group of nodes, then 2, 4, 8 …): the
-first row costs the smallest part of the work. Once rows have come and the next batch would pass an eighth
-of the nodes, the rest of the answer comes from one query (the single query minus the nodes done), planned as the single query is:
-a bound batch costs oxigraph several times more per row than the single query's scans and hash joins, so
-the whole answer costs about the single query plus its first eighth in batches (a few extra queries).
+first row costs the smallest part of the work. Once rows are out, at most four more batches and no batch
+past an eighth of the nodes: the rest of the answer comes from one query (the single query MINUS the nodes
+done), planned as the single query is. A bound batch costs oxigraph several times more per row than the
+single query's scans and hash joins, so the whole answer costs about the single query plus a few batches.
 
 A canned query opts in with a header line naming the node variable(s) to bind and a group pattern that lists
 them with the sort keys computed as the query computes them, e.g.
@@ -18,12 +18,15 @@ them with the sort keys computed as the query computes them, e.g.
 
 Its keys are the query's leading ORDER BY conditions (plain variables, ASC or DESC) that the pattern binds; the
 listing is sorted by them (so unbound keys come first and DESC is honoured, as in the query). The pattern must
-list every node the query's rows can hold (more is harmless: an empty batch). Run as today (None) when the
-engine is not oxigraph or when the partition could change the answer: LIMIT/OFFSET; DISTINCT or REDUCED with a
-node variable not projected; aggregates without GROUP BY, or a GROUP BY not keeping every node variable as a
-group key; a node variable the WHERE group does not certainly bind by a triple pattern (kg.query.algebra); a
-node variable or key bound by a parameter; a node listed with two different keys or a blank node.
-Nodes whose keys may compare equal are kept in one batch (the query's later keys order their rows together).
+list every node the query's rows can hold (more is harmless: an empty batch). A second line splits each group
+of the first by the next keys, its pattern listed with the group's nodes bound (a year's documents). A
+partition whose nodes a parameter binds is left out, and a sort key a parameter binds is a constant.
+Run as today (None) when the engine is not oxigraph or when the partition could change the answer:
+LIMIT/OFFSET; DISTINCT or REDUCED with a node variable not projected; aggregates without GROUP BY, or a GROUP
+BY not keeping every node variable as a group key; a node variable the WHERE group does not certainly bind by a
+triple pattern (kg.query.algebra); a first key the pattern does not give; a node listed with two different
+keys or a blank node. Nodes whose keys may compare equal are kept in one batch (the query's later keys order
+their rows together).
 """
 
 from __future__ import annotations
@@ -441,9 +444,10 @@ def run_partitioned(engine: Any, original: str, text: str, bound: Mapping[str, A
         inner = levels[1]
         nodes = (*top.nodes, *inner.nodes)
         done: list[tuple] = []
-        size, rows = 1, False
+        rows = False
         after = 0  # batches since the first rows
         for i, group in enumerate(grouped):
+            size = 1  # each group's batches grow from one (empty or not: a year's many documents without rows)
             if rows and (i + 1 > rest_after or after >= AFTER):
                 yield execute(without(text, nodes, done))
                 return
@@ -467,9 +471,8 @@ def run_partitioned(engine: Any, original: str, text: str, bound: Mapping[str, A
                 yield result
                 done += [a + b for a in group for b in batch]
                 after += rows
-                if result:
-                    rows = True
-                    size *= max(1, growth)
+                rows = rows or bool(result)
+                size *= max(1, growth)
 
     answers = one_level() if len(levels) == 1 else two_levels()
     first = next(answers, None)
