@@ -103,11 +103,11 @@ class _Level:
     order: str  # the ORDER BY of the listing
     given: str  # the parameters' VALUES blocks the listing needs
 
-    def listing(self, outer: str = "") -> str:
-        """SELECT DISTINCT nodes keys, sorted as the query sorts them; `outer`: a VALUES block of the enclosing
-        level's group (its nodes), opening the WHERE group."""
+    def listing(self) -> str:
+        """SELECT DISTINCT nodes keys, sorted as the query sorts them (a second level's with the group of the
+        first bound as a batch is: `with_batch`)."""
         names = " ".join("?" + n for n in dict.fromkeys([*self.nodes, *self.keys]))
-        return f"SELECT DISTINCT {names} WHERE {{ {outer} {self.pattern} {self.given} }} ORDER BY {self.order}"
+        return f"SELECT DISTINCT {names} WHERE {{ {self.pattern} {self.given} }} ORDER BY {self.order}"
 
 
 def plan(text: str, partitions: Sequence[Partition], bound: Mapping[str, Any] | None = None) -> list[_Level] | None:
@@ -452,7 +452,7 @@ def run_partitioned(engine: Any, original: str, text: str, bound: Mapping[str, A
                 yield execute(without(text, nodes, done))
                 return
             outer = values_block(top.nodes, group)
-            subgroups = groups(execute(inner.listing(outer)).rows, inner.nodes, inner.keys)
+            subgroups = groups(execute(with_batch(inner.listing(), top.nodes, group)).rows, inner.nodes, inner.keys)
             if subgroups is None:
                 result = execute(with_batch(text, top.nodes, group))
                 yield result
