@@ -172,3 +172,27 @@ def test_keys_that_may_sort_equal_share_a_batch():
             {"n": "e", "k": two}]
     assert P.groups(rows, ["n"], ["k"]) == [[("a",), ("b",)], [("c",), ("d",)], [("e",)]]
     assert P.groups(rows + [{"n": "a", "k": two}], ["n"], ["k"]) is None  # a node with two keys: no partition
+
+
+def test_under_a_timeout_the_query_runs_whole(monkeypatch, stores, tmp_path):
+    """A timeout runs the query in a child that hands over every row at once: no first row to hurry, so one
+    query, not batches (counted in a file: the child's calls are not the parent's)."""
+    from kg.query import engines
+
+    log = tmp_path / "calls"
+    execute = engines.OxigraphEngine.execute
+
+    def counted(self, parsed):
+        with log.open("a") as fh:
+            fh.write("x")
+        return execute(self, parsed)
+
+    monkeypatch.setattr(engines.OxigraphEngine, "execute", counted)
+    monkeypatch.setenv("KG_PARTITION", "2")
+    monkeypatch.setenv("KG_PARTITION_REST", "0")
+    query = Q.canned("provenance-audit")
+    streamed = Q.run(stores["synth"], query).rows
+    batches = len(log.read_text())
+    log.write_text("")
+    assert Q.run(stores["synth"], query, timeout=60).rows == streamed
+    assert batches > 1 and len(log.read_text()) == 1
