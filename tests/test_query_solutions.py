@@ -70,6 +70,13 @@ def test_the_writer_waits_for_the_reader_and_stops_with_it(store):
     assert _settle(lambda: not _producers()), "the writer thread outlived its reader"
 
 
+def test_a_rest_dropped_unread_stops_the_writer(store):
+    _, first, rest = S.select(lambda: store.query(QUERY, prefixes=QUERY_PREFIXES))
+    assert first is not None and _settle(lambda: any(t.is_alive() for t in _producers()))
+    del rest  # the caller wanted the first row only
+    assert _settle(lambda: not _producers()), "the writer thread outlived a result nobody read"
+
+
 def test_errors_are_raised_where_the_query_runs(store):
     with pytest.raises(Q.QuerySyntaxError, match="SPARQL syntax error"):
         S.select(lambda: store.query("SELECT ?s WHERE { ?s ", prefixes=QUERY_PREFIXES))

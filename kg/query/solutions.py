@@ -41,7 +41,7 @@ def select(run_query: Callable[[], Any]) -> tuple[list[str], dict[str, Any] | No
     if first is None:
         producer.join()
         return names, None, iter(())
-    return names, dict(zip(names, first)), _rest(producer, names)
+    return names, dict(zip(names, first)), _Rest(producer, _rest(producer, names))
 
 
 def _query_error(e: BaseException) -> Exception:
@@ -141,6 +141,27 @@ def _rest(producer: _Producer, names: list[str]) -> Iterator[dict[str, Any]]:
             raise QueryError(f"oxigraph wrote unexpected TSV results: {carry[:200]!r}")
     finally:
         producer.cancel()  # a reader that stops early (break, close, garbage) stops the writer too
+
+
+class _Rest:
+    """The rows after the first; dropping it unread (a caller that wanted only the first row) stops the writer,
+    which a generator that never started could not do (its `finally` is not yet active)."""
+
+    def __init__(self, producer: _Producer, rows: Iterator[dict[str, Any]]):
+        self._producer, self._rows = producer, rows
+
+    def __iter__(self) -> _Rest:
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        return next(self._rows)
+
+    def close(self) -> None:
+        self._rows.close()
+        self._producer.cancel()
+
+    def __del__(self) -> None:
+        self._producer.cancel()
 
 
 class _Terms(dict):
