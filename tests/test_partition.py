@@ -19,7 +19,7 @@ from kg.store import build_store
 from kg.synth import Plan, synthesize
 
 OPTED_IN = ["at-least", "goal-tree", "measures-by-district", "provenance-audit", "targets-by-district",
-            "unquantified-measures"]
+            "unquantified-measures", "plan-vs-outcome"]
 BEFORE = Path(__file__).parent / "queries_before"
 
 

@@ -46,8 +46,10 @@ def walk_terms(node: Any) -> Iterator[Any]:
             yield n
 
 
-def certainly_bound(node: Any) -> set[str]:
-    """Variables every solution of an rdflib algebra pattern binds (a conservative answer: maybe fewer)."""
+def certainly_bound(node: Any, subqueries: bool = False) -> set[str]:
+    """Variables every solution of an rdflib algebra pattern binds (a conservative answer: maybe fewer). With
+    `subqueries`, also those a sub-query projects and certainly binds (kg.query.partition: a batch's VALUES may
+    then join the group, as it would the sub-query's own rows; not for parameters, whose place decides plans)."""
     from rdflib.paths import Path as RdfPath
     from rdflib.term import Variable
 
@@ -56,13 +58,19 @@ def certainly_bound(node: Any) -> set[str]:
         return {str(t) for triple in node.triples for t in triple
                 if isinstance(t, Variable) and not isinstance(t, RdfPath)}
     if name == "Join":
-        return certainly_bound(node.p1) | certainly_bound(node.p2)
+        return certainly_bound(node.p1, subqueries) | certainly_bound(node.p2, subqueries)
     if name in ("LeftJoin", "Minus"):
-        return certainly_bound(node.p1)
+        return certainly_bound(node.p1, subqueries)
     if name == "Union":
-        return certainly_bound(node.p1) & certainly_bound(node.p2)
+        return certainly_bound(node.p1, subqueries) & certainly_bound(node.p2, subqueries)
     if name in ("Filter", "Extend", "Graph"):
-        return certainly_bound(node.p)
+        return certainly_bound(node.p, subqueries)
+    if subqueries and name == "ToMultiSet" and getattr(node.p, "name", None) == "Project":
+        projected = {str(v) for v in node.p.PV}
+        inner = node.p.p
+        while getattr(inner, "name", None) in ("Distinct", "Reduced", "Slice", "OrderBy"):  # rows kept as they are
+            inner = inner.p
+        return certainly_bound(inner, subqueries) & projected  # grouped sub-queries: not relied on (Group)
     return set()  # sub-queries, VALUES, BIND and the rest: not relied on
 
 
@@ -94,4 +102,4 @@ def bindable_first(algebra: Any, own_scope: bool = False) -> set[str]:
         if n.name == "Extend":
             mentioned.add(str(n.var))
             mentioned.update(str(v) for v in walk_terms(n.expr) if isinstance(v, Variable))
-    return certainly_bound(node) - mentioned
+    return certainly_bound(node, subqueries=own_scope) - mentioned
