@@ -39,28 +39,35 @@ class CannedQuery:
 
 
 PARAM_TYPES = ("string", "integer", "decimal", "iri", "district", "year", "category", "facility-type")
-# partition: how the query may run in batches (read by kg.query.partition)
-HEADER_KEY = re.compile(r"#\s*(title|description|param|example|partition):\s?(.*)$")
+# partition: how the query may run in batches (kg.query.partition)
+_HEADER_KEY = re.compile(r"#\s*(title|description|param|example|partition):\s?(.*)$")
 _PARAM_SPEC = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>[a-z-]+)\))?\s*"
                          r"(?:=\s*(?P<default>\S+))?\s*(?:[-—:]\s*(?P<desc>.*))?$")
 
 
-def parse_header(text: str, path: Path) -> tuple[str, str, tuple[Param, ...]]:
-    """title, description and parameters from the leading comment block of a canned query."""
+def header_fields(text: str) -> dict[str, list[str]]:
+    """The `# key: value` lines of a query's leading comment block, by key, each with the comment lines that
+    continue it (kg.query.partition reads its `partition` lines from here too)."""
     fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": [], "partition": []}
     last = None
-    for n, line in enumerate(text.splitlines(), 1):
+    for line in text.splitlines():
         stripped = line.strip()
         if not stripped.startswith("#"):
             if stripped:
                 break
             continue
-        m = HEADER_KEY.match(stripped)
+        m = _HEADER_KEY.match(stripped)
         if m:
             last = m.group(1)
             fields[last].append(m.group(2).strip())
         elif last and stripped.lstrip("#").strip():
             fields[last][-1] += " " + stripped.lstrip("#").strip()
+    return fields
+
+
+def parse_header(text: str, path: Path) -> tuple[str, str, tuple[Param, ...]]:
+    """title, description and parameters from the leading comment block of a canned query."""
+    fields = header_fields(text)
     if not fields["title"]:
         raise InputError(f"{path}:1: canned query has no '# title:' line")
     params = []

@@ -40,7 +40,7 @@ from typing import Any
 from rdflib import BNode, Literal
 
 from . import parsecache
-from .canned import HEADER_KEY
+from .canned import header_fields
 from .lexer import skip_group, tokens, where_span
 from .params import _sparql_term
 from .parse import ParsedQuery
@@ -63,21 +63,7 @@ class Partition:
 def declared(text: str) -> tuple[Partition, ...]:
     """The `# partition: ?var … { pattern }` lines of a canned query's leading comment block (each continued on
     the comment lines below it), in order: a second one splits each group of the first (a year's documents)."""
-    specs: list[str] = []
-    last = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("#"):
-            if stripped:
-                break
-            continue
-        m = HEADER_KEY.match(stripped)
-        if m:
-            last = m.group(1)
-            if last == "partition":
-                specs.append(m.group(2).strip())
-        elif last == "partition" and specs:
-            specs[-1] += " " + stripped.lstrip("#").strip()
+    specs = header_fields(text)["partition"]
     out = []
     for spec in specs:
         if "{" not in spec:
