@@ -8,6 +8,12 @@
     python benchmarks/speed_bench.py queries --store DIR [--timeout 60]  # every canned query on a built store
     python benchmarks/speed_bench.py queries --nt FILE                 # … on that graph in an in-memory store
     python benchmarks/speed_bench.py queries --store DIR --only parameterised   # one district, year, category
+    python benchmarks/speed_bench.py stream --before DIR [--runs 3] -- kg query --name goal-tree -g STORE
+                                       # first and last output byte of a command: another checkout (DIR) vs this
+
+`stream` runs a command of kg (`kg …` becomes `python -m kg …`) with DIR's code and with this checkout's, in turn,
+reading its standard output as it comes: seconds to the first byte and to the last (end of output), CPU of the
+process and its children, bytes and exit code; medians of each side and of the per-pair ratios (after / before).
 
 `queries` runs each canned query (and the parameterised runs) in a child process killed at --timeout and prints
 its row as soon as it finishes: rows, time to the first row (`kg.query.run` returning: rows are converted as
@@ -91,6 +97,70 @@ def query(args) -> None:
           f"{r['b_cpu']:.2f} s CPU | {r['wall_ratio']:.2f}× wall, {r['cpu_ratio']:.2f}× CPU |")
     print(f"| (yardstick) | `python -c 'import rdflib, pyoxigraph, click'` | {start['a_wall']:.2f} s wall, "
           f"{start['a_cpu']:.2f} s CPU | `python -c pass`: {start['b_wall']:.2f} s wall | |")
+
+
+def first_last(cmd: list[str], env: dict) -> dict:
+    """One run of `cmd`, its standard output read as it comes: seconds to its first byte and to its end, CPU
+    seconds (user + system of the process and its children), bytes, exit code."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=err)
+        first, size = None, 0
+        while chunk := os.read(proc.stdout.fileno(), 1 << 16):
+            if first is None:
+                first = time.perf_counter() - t
+            size += len(chunk)
+        last = time.perf_counter() - t
+        code = proc.wait()
+        err.seek(0)
+        message = err.read().decode(errors="replace").strip().splitlines()[-1:] if code else []
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"first": first, "last": last, "cpu": cpu, "bytes": size, "code": code, "error": message}
+
+
+def stream(args) -> None:
+    """`args.command` with another checkout's code (`--before DIR`) and this one's, A B A B."""
+    cmd = list(args.command)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    if cmd and cmd[0] == "kg":
+        cmd = [PY, "-m", "kg", *cmd[1:]]
+    envs = {"before": {**os.environ, "PYTHONPATH": str(Path(args.before).resolve())}, "after": ENV}
+    for side in envs:  # warm-up: page cache, .pyc, kg's caches
+        first_last(cmd, envs[side])
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    loads = [load()]
+    for i in range(args.runs):
+        for side in envs:
+            r = first_last(cmd, envs[side])
+            runs[side].append(r)
+            print(f"{side} {i}: first byte {fmt_s(r['first'])}, last byte {fmt_s(r['last'])}, CPU "
+                  f"{fmt_s(r['cpu'])}, {r['bytes']:,} bytes, exit {r['code']} {' '.join(r['error'])}",
+                  file=sys.stderr, flush=True)
+        loads.append(load())
+    med = statistics.median
+
+    def ratio(key: str) -> str:
+        pairs = [a[key] / b[key] for a, b in zip(runs["after"], runs["before"])
+                 if a[key] is not None and b[key]]
+        return f"{med(pairs):.3f}×" if pairs else "—"
+
+    def cell(side: str, key: str) -> str:
+        values = [r[key] for r in runs[side] if r[key] is not None]
+        return fmt_s(med(values)) if values else "no output"
+
+    exits = {side: sorted({r["code"] for r in rs}) for side, rs in runs.items()}
+    print(f"load (1 min) before, after each pair: {', '.join(loads)}")
+    print("| command | side | first byte | last byte | CPU | bytes | exit |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    shown = " ".join(args.command if args.command[0] != "--" else args.command[1:])
+    for side, rs in runs.items():
+        print(f"| `{shown}` | {side} | {cell(side, 'first')} | {cell(side, 'last')} | {cell(side, 'cpu')} | "
+              f"{med(r['bytes'] for r in rs):,.0f} | {', '.join(map(str, exits[side]))} |")
+    print(f"| | after / before (median of {args.runs} pairs) | {ratio('first')} | {ratio('last')} | "
+          f"{ratio('cpu')} | | |")
 
 
 def shacl(args) -> None:
@@ -442,6 +512,10 @@ def main() -> None:
     p.add_argument("--only", default=None, help="Comma-separated canned query names or labels, or "
                    "'parameterised' for the parameterised runs alone (default: all).")
     p.add_argument("--json", default=None, help="Also write the measurements to this JSON file.")
+    p = sub.add_parser("stream", help="First and last output byte of a command: --before DIR's code vs this.")
+    p.add_argument("--before", required=True, help="A checkout of kg to compare with (its root directory).")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("command", nargs=argparse.REMAINDER, help="the command: kg … or any other")
     p = sub.add_parser("_query")  # the child of `queries`
     p.add_argument("--store", required=True)
     p.add_argument("--name", required=True)
@@ -459,7 +533,7 @@ def main() -> None:
         return queries(args, Path(args.store) if args.store else None)
     args.load_before = load()
     {"everyday": everyday, "query": query, "shacl": shacl, "shacl-build": shacl_build,
-     "scale": scale}[args.what](args)
+     "scale": scale, "stream": stream}[args.what](args)
 
 
 if __name__ == "__main__":

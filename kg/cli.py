@@ -473,6 +473,10 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
 
     Exit codes: 0 success (ASK: true), 1 ASK false or an error, 2 bad query or input, 124 timeout.
 
+    csv, tsv and json rows are written as the query produces them. If it stops part-way (timeout, error), the
+    rows written stay, stderr says the output is incomplete, and the exit code is as above; -o FILE is
+    written whole or not at all. Time spent waiting for a slow reader (a pager) does not count to --timeout.
+
     \b
     Examples:
       kg query 'SELECT ?m ?v WHERE { ?t sy:measure ?m ; sy:value ?v } LIMIT 5'
@@ -482,7 +486,8 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
       kg query --name targets-by-district --param district=浑南区 --format json
     """
     from . import query as q
-    from .results import choose_format, render
+    from .query.output import write_result
+    from .results import choose_format
 
     if show_prefixes:
         click.echo(q.prefix_declarations())
@@ -523,14 +528,8 @@ def query(sparql: str | None, query_file, canned_name: str | None, params: tuple
         import shutil
 
         width = shutil.get_terminal_size().columns
-    data = render(result, out_format, width=width)
-    if output:
-        from .export import write_atomic  # (kg.export loads every export format: only when writing a file)
-
-        write_atomic(output, data)
-    else:
-        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else click.echo(data.decode(), nl=False)
-        sys.stdout.flush()
+    write_result(result, out_format, None if output else click.get_binary_stream("stdout"), path=output,
+                 width=width)
     if result.kind == "ask" and not result.boolean:
         sys.exit(1)
 

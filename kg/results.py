@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from rdflib import BNode, Literal, URIRef
@@ -95,12 +96,41 @@ def to_json(result: QueryResult) -> str:
     if result.kind == "ask":
         doc = {"head": {}, "boolean": bool(result.boolean)}
     elif result.kind == "select":
-        doc = {"head": {"vars": list(result.vars)},
-               "results": {"bindings": [{k: _json_term(v) for k, v in row.items() if v is not None}
-                                        for row in result.rows]}}
+        doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": [_json_binding(row)
+                                                                           for row in result.rows]}}
     else:
         raise InputError("JSON results are for SELECT and ASK; write CONSTRUCT/DESCRIBE results as turtle or nt")
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _json_binding(row: dict) -> dict:
+    return {k: _json_term(v) for k, v in row.items() if v is not None}
+
+
+def _json_chunks(result: QueryResult) -> Iterator[str]:
+    """to_json's text of a SELECT, in pieces as its rows come: the document's opening once the first row is
+    known (an answer without rows is `"bindings": []`), each binding indented as json.dumps indents it inside
+    the document, the closing after the last. Opening and closing are cut from json.dumps of the document
+    with one placeholder binding, so the pieces join to exactly to_json's text."""
+    opened = False
+    for batch in result.batches():
+        if not batch:
+            continue
+        if not opened:
+            doc = json.dumps({"head": {"vars": list(result.vars)}, "results": {"bindings": [0]}},
+                             ensure_ascii=False, indent=2)
+            cut = doc.index(_JSON_PLACEHOLDER)
+            opening, closing = doc[:cut + len(_JSON_INDENT)], doc[cut + len(_JSON_INDENT) + 1:] + "\n"
+        text = _JSON_SEPARATOR.join(json.dumps(_json_binding(row), ensure_ascii=False, indent=2)
+                                    .replace("\n", _JSON_INDENT) for row in batch)
+        yield (_JSON_SEPARATOR if opened else opening) + text
+        opened = True
+    yield closing if opened else to_json(result)
+
+
+_JSON_INDENT = "\n" + " " * 6  # a binding's lines inside the document: results → bindings → [ … ]
+_JSON_PLACEHOLDER = _JSON_INDENT + "0\n"
+_JSON_SEPARATOR = "," + _JSON_INDENT
 
 
 def to_csv(result: QueryResult) -> str:
@@ -109,12 +139,16 @@ def to_csv(result: QueryResult) -> str:
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + "\r\n"
     _need_select(result, "CSV")
+    return _csv_lines([result.vars]) + _csv_lines(_csv_row(row, result.vars) for row in result.rows)
+
+
+def _csv_row(row: dict, names: list[str]) -> list[str]:
+    return ["" if row[v] is None else (f"_:{row[v]}" if isinstance(row[v], BNode) else str(row[v])) for v in names]
+
+
+def _csv_lines(rows: Iterable[list[str]]) -> str:
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(result.vars)
-    for row in result.rows:
-        w.writerow(["" if row[v] is None else (f"_:{row[v]}" if isinstance(row[v], BNode) else str(row[v]))
-                    for v in result.vars])
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue()
 
 
@@ -149,9 +183,15 @@ def to_tsv(result: QueryResult) -> str:
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + "\n"
     _need_select(result, "TSV")
-    lines = ["\t".join(f"?{v}" for v in result.vars)]
-    lines += ["\t".join(_tsv_term(row[v]) for v in result.vars) for row in result.rows]
-    return "\n".join(lines) + "\n"
+    return _tsv_header(result.vars) + _tsv_lines(result.rows, result.vars)
+
+
+def _tsv_header(names: list[str]) -> str:
+    return "\t".join(f"?{v}" for v in names) + "\n"
+
+
+def _tsv_lines(rows: Iterable[dict], names: list[str]) -> str:
+    return "".join("\t".join(_tsv_term(row[v]) for v in names) + "\n" for row in rows)
 
 
 def to_rdf(result: QueryResult, fmt: str = "turtle") -> bytes:
@@ -180,6 +220,31 @@ def render(result: QueryResult, fmt: str, width: int | None = None) -> bytes:
     if fn is None:
         raise InputError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
     return fn(result).encode("utf-8")
+
+
+STREAMED_FORMATS = ("csv", "tsv", "json")
+
+
+def render_chunks(result: QueryResult, fmt: str, width: int | None = None) -> Iterator[bytes]:
+    """`render`'s bytes in pieces as a SELECT's rows come (`result.batches()`): the header at once, then the
+    rows of each batch, for csv, tsv and json; the pieces join to exactly `render`'s bytes. A table needs
+    every row for its column widths, and other results come whole: one piece. The rows are read once and
+    not kept (a writer holds a batch, not the answer)."""
+    if result.kind != "select" or fmt not in STREAMED_FORMATS:
+        yield render(result, fmt, width)
+        return
+    if fmt == "json":
+        yield from (text.encode("utf-8") for text in _json_chunks(result))
+        return
+    names = result.vars
+    if fmt == "csv":
+        yield _csv_lines([names]).encode("utf-8")
+        for batch in result.batches():
+            yield _csv_lines(_csv_row(row, names) for row in batch).encode("utf-8")
+    else:
+        yield _tsv_header(names).encode("utf-8")
+        for batch in result.batches():
+            yield _tsv_lines(batch, names).encode("utf-8")
 
 
 _SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".srj": "json", ".ttl": "turtle", ".nt": "nt",

@@ -13,7 +13,7 @@ from .params import bind_params
 from .parse import ParsedQuery, parse_query
 from .partition import run_partitioned
 from .result import QueryResult
-from .timeout import call_with_timeout
+from .timeout import run_with_timeout
 
 
 def run(graph: Any, sparql: str | CannedQuery, params: Mapping[str, Any] | None = None,
@@ -21,7 +21,9 @@ def run(graph: Any, sparql: str | CannedQuery, params: Mapping[str, Any] | None 
     """Run a read-only SPARQL query (text or a `canned()` query) on an rdflib Graph or a pyoxigraph Store.
 
     `params` bind query variables (see `bind_params`); `timeout` (seconds) runs the query in a child process
-    that is killed when time is up. Prefixes in `QUERY_PREFIXES` are predeclared.
+    that is killed when time is up; a SELECT's rows then come from it in batches as they are produced, so
+    reading them (iterating, `rows`, `len`) may raise QueryTimeout or QueryError part-way. Prefixes in
+    `QUERY_PREFIXES` are predeclared.
 
     >>> import kg, kg.query
     >>> g = kg.query.load_graph()
@@ -41,17 +43,16 @@ def run(graph: Any, sparql: str | CannedQuery, params: Mapping[str, Any] | None 
         bound_text, bound = bind_params(graph, text, params, declared, source)
         if bound_text != text:
             parsed = ParsedQuery(bound_text, parsed.kind)  # rdflib re-parses it on demand, oxigraph itself
-        if parsed.kind == "select" and isinstance(engine, OxigraphEngine) and not timeout:
-            # a sorted answer whose query declares a partition: streamed batch by batch (kg.query.partition).
-            # Not under a timeout: the child process hands over every row at once, so batches could only add
-            # work (1.0-1.9x the single query's for all rows)
+        if parsed.kind == "select" and isinstance(engine, OxigraphEngine):
+            # a sorted answer whose query declares a partition: streamed batch by batch (kg.query.partition);
+            # under a timeout too, since the child hands its rows over in batches as they come (kg.query.piped)
             streamed = _execute(engine, parsed, lambda: run_partitioned(engine, text, bound_text, bound))
             if streamed is not None:
                 return streamed
         return _execute(engine, parsed)
 
     if timeout:  # parsing too: rdflib takes a minute on a 1 MB query
-        return call_with_timeout(parse_and_execute, timeout)
+        return run_with_timeout(parse_and_execute, timeout)
     return parse_and_execute()
 
 

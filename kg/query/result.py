@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +13,9 @@ from rdflib.term import Node
 
 from .prefixes import QUERY_PREFIXES
 from .terms import to_python
+
+BATCH_WAIT = 0.05  # s: rows of an in-process stream gathered into one batch (after the first row, alone)
+BATCH_ROWS = 4096  # … at most this many
 
 
 class QueryResult:
@@ -65,6 +70,48 @@ class QueryResult:
                 self._stream = None
                 return
             self._rows.append(row)
+
+    def read_once(self) -> Iterator[dict[str, Node | None]]:
+        """Every row, those not read yet handed over once and not kept: a writer (or a pipe between processes)
+        then holds a batch of a huge answer, not all of it. The result has no rows to give afterwards."""
+        kept, self._rows = self._rows, []
+        yield from kept
+        if self._stream is not None:  # kept until read to its end: `close()` and `paused()` reach it
+            yield from self._stream
+            self._stream = None
+
+    def batches(self) -> Iterator[list[dict[str, Node | None]]]:
+        """The rows (as `read_once`) in batches as they arrive: a stream from a timed child process
+        (kg.query.piped) gives its own; any other, the first row alone, then what came within BATCH_WAIT s
+        (checked as rows come: a row may wait for the next one while the engine works on a later part)."""
+        if hasattr(self._stream, "batches"):
+            kept, self._rows = self._rows, []
+            if kept:
+                yield kept
+            yield from self._stream.batches()
+            self._stream = None
+            return
+        batch: list[dict[str, Node | None]] = []
+        since = 0.0
+        for row in self.read_once():
+            batch.append(row)
+            if len(batch) >= BATCH_ROWS or time.monotonic() - since >= BATCH_WAIT:
+                yield batch
+                batch, since = [], time.monotonic()
+        if batch:
+            yield batch
+
+    def paused(self) -> contextlib.AbstractContextManager:
+        """A context in which the time limit of a timed query stops (kg.query.piped): the reader is busy with
+        something that is not the query's work, such as waiting for a slow pipe."""
+        paused = getattr(self._stream, "paused", None)
+        return paused() if paused is not None else contextlib.nullcontext()
+
+    def close(self) -> None:
+        """Stop reading: a timed query's child process is stopped, an engine's writer thread too."""
+        stream, self._stream = self._stream, None
+        if stream is not None and hasattr(stream, "close"):
+            stream.close()
 
     def __bool__(self) -> bool:
         if self.kind == "ask":

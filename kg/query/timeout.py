@@ -1,5 +1,6 @@
-"""Timeouts: the query runs in a forked child process that is killed when the time is up, since neither
-rdflib nor oxigraph can be interrupted in-thread."""
+"""Timeouts: the work runs in a forked child process that is killed when the time is up, since neither
+rdflib nor oxigraph can be interrupted in-thread. A query's rows come back in batches as they are produced
+(kg.query.piped); `call_with_timeout` hands back any other function's result whole."""
 
 from __future__ import annotations
 
@@ -7,17 +8,15 @@ import multiprocessing
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import KgError
-from .errors import ParamError, QueryError, QuerySyntaxError, QueryTimeout, QueryTooBig, ReadOnlyError
+from .errors import QueryError, QueryTimeout
+from .piped import child_error, error_payload, timeout_message
 
 
 def _child(fn: Callable[[], Any], conn) -> None:
     try:
         payload = ("ok", fn())
-    except KgError as e:
-        payload = ("error", (type(e).__name__, e.exit_code, str(e)))
     except BaseException as e:  # noqa: BLE001 - everything must reach the parent
-        payload = ("error", (type(e).__name__, 1, f"{type(e).__name__}: {e}"))
+        payload = ("error", error_payload(e))
     try:
         conn.send(payload)
     finally:
@@ -36,8 +35,7 @@ def call_with_timeout(fn: Callable[[], Any], timeout: float, what: str = "the qu
     try:
         if not recv.poll(timeout):
             proc.kill()
-            raise QueryTimeout(f"{what} was stopped after {timeout:g} s (timeout); simplify it, add LIMIT, "
-                               "or allow more time with --timeout SECONDS (0 = no limit)")
+            raise QueryTimeout(timeout_message(what, timeout))
         try:
             status, payload = recv.recv()
         except EOFError:
@@ -49,12 +47,15 @@ def call_with_timeout(fn: Callable[[], Any], timeout: float, what: str = "the qu
             proc.kill()
         proc.join()
     if status == "error":
-        name, code, message = payload
-        cls = {"QuerySyntaxError": QuerySyntaxError, "ReadOnlyError": ReadOnlyError,
-               "ParamError": ParamError, "QueryTooBig": QueryTooBig}.get(name)
-        if cls is not None:
-            raise cls(message)
-        err = QueryError(message if code != 1 or name == "QueryError" else f"{what} failed: {message}")
-        err.exit_code = code
-        raise err
+        raise child_error(payload, what)
     return payload
+
+
+def run_with_timeout(fn: Callable[[], Any], timeout: float, what: str = "the query") -> Any:
+    """`fn()`, a query returning a QueryResult, in a forked child killed after `timeout` s: a SELECT's rows
+    stream back in batches (kg.query.piped), the result returned with the first of them."""
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return fn()
+    from .piped import run_piped
+
+    return run_piped(fn, timeout, what)
