@@ -128,8 +128,9 @@ def stream(args) -> None:
     if cmd and cmd[0] == "kg":
         cmd = [PY, "-m", "kg", *cmd[1:]]
     envs = {"before": {**os.environ, "PYTHONPATH": str(Path(args.before).resolve())}, "after": ENV}
-    for side in envs:  # warm-up: page cache, .pyc, kg's caches
-        first_last(cmd, envs[side])
+    for _ in range(args.warmup):  # page cache, .pyc, kg's caches
+        for side in envs:
+            first_last(cmd, envs[side])
     runs: dict[str, list[dict]] = {"before": [], "after": []}
     loads = [load()]
     for i in range(args.runs):
@@ -515,6 +516,7 @@ def main() -> None:
     p = sub.add_parser("stream", help="First and last output byte of a command: --before DIR's code vs this.")
     p.add_argument("--before", required=True, help="A checkout of kg to compare with (its root directory).")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=1, help="Uncounted rounds first (default 1).")
     p.add_argument("command", nargs=argparse.REMAINDER, help="the command: kg … or any other")
     p = sub.add_parser("_query")  # the child of `queries`
     p.add_argument("--store", required=True)
