@@ -24,23 +24,38 @@ BEFORE = Path(__file__).parent / "queries_before"
 
 
 @pytest.fixture(scope="module")
-def stores(seed_graph, tmp_path_factory):
-    """pyoxigraph Stores (with the ontology) of the seeds and of two made-up cities over three years."""
-    import pyoxigraph as ox
-
-    from kg.store import add_ontology
-
+def ntriples(seed_graph, tmp_path_factory):
+    """The N-Triples of the seeds and of two made-up cities over three years (two documents a year)."""
     out = tmp_path_factory.mktemp("partition") / "corpus"
     synthesize(Plan(cities=2, years=3, seed=5), out)
     corpus = load_records(out / "records")
     synth = build_store(corpus, sources=load_sources(out / "sources", corpus), store="rdflib")
+    return {"seed": seed_graph.serialize(format="nt", encoding="utf-8"), "synth": synth.ntriples()}
+
+
+def _stores(ntriples, where=None):
+    """pyoxigraph Stores (with the ontology) of each graph: in memory, or on disk under `where`."""
+    import pyoxigraph as ox
+
+    from kg.store import add_ontology
+
     made = {}
-    for name, nt in (("seed", seed_graph.serialize(format="nt", encoding="utf-8")), ("synth", synth.ntriples())):
-        store = ox.Store()
+    for name, nt in ntriples.items():
+        store = ox.Store() if where is None else ox.Store(str(where / name))
         store.load(nt, format=ox.RdfFormat.N_TRIPLES)
         add_ontology(store)
         made[name] = store
     return made
+
+
+@pytest.fixture(scope="module")
+def stores(ntriples):
+    return _stores(ntriples)
+
+
+@pytest.fixture(scope="module")
+def disk_stores(ntriples, tmp_path_factory):
+    return _stores(ntriples, tmp_path_factory.mktemp("on-disk"))
 
 
 def _run(monkeypatch, store, query, params=None, mode="2", rest="8"):
@@ -106,6 +121,52 @@ def test_a_parameter_combines_with_the_partition_or_skips_it(monkeypatch, stores
     assert _run(monkeypatch, store, query, params, mode="1", rest="0") == whole
     assert _run(monkeypatch, store, query, params) == whole
     assert (_batches(monkeypatch, store, query, params) > 0) == partitioned
+
+
+def _years(store) -> list[str]:
+    return [str(r["y"]) for r in Q.run(store, "SELECT DISTINCT ?y WHERE { ?s a sy:Target ; sy:year/time:hasBeginning/"
+                                              "time:inXSDDate ?d BIND(YEAR(?d) AS ?y) } ORDER BY ?y").rows]
+
+
+@pytest.mark.parametrize("corpus", ["seed", "synth"])
+def test_one_year_streams_document_by_document_on_disk_only(monkeypatch, stores, disk_stores, corpus):
+    """targets-by-year (`# partition-on: disk`): on a store on disk its year's documents in batches, the year's
+    parameter closing the WHERE group (kg.query.partition.params_closing); in memory the single query. Every
+    year of the graph: the same rows in the same order as the single query, in memory and on disk."""
+    query = Q.canned("targets-by-year")
+    assert P.only_on_disk(query.text) and not P.only_on_disk(Q.canned("provenance-audit").text)
+    for year in _years(stores[corpus]):
+        params = {"year": year}
+        whole = _run(monkeypatch, stores[corpus], query, params, mode="0")
+        assert _run(monkeypatch, disk_stores[corpus], query, params, mode="0") == whole
+        for mode in ("1", "2"):
+            for rest in ("0", "8"):
+                assert _run(monkeypatch, disk_stores[corpus], query, params, mode=mode, rest=rest) == whole
+        assert _batches(monkeypatch, disk_stores[corpus], query, params) > 1, year
+        assert _batches(monkeypatch, stores[corpus], query, params) == 0, year
+
+
+def test_one_year_is_ordered_by_document_then_offset(monkeypatch, stores, seed_graph):
+    """The rows of one year come document by document (by identifier), each in the order of its text: the rows
+    of the query before (ordered by offset across documents), in that order; rdflib's on the seeds."""
+    graph = seed_graph + Q.load_graph([paths.ONTOLOGY], engine="rdflib", ontology=False)
+    before = Q.canned("targets-by-year", BEFORE)
+    moved = 0
+    for corpus, store in stores.items():
+        for year in _years(store):
+            got = _run(monkeypatch, store, Q.canned("targets-by-year"), {"year": year}, mode="0")
+            old = _run(monkeypatch, store, before, {"year": year}, mode="0")
+            text = Q.canned("targets-by-year").text.replace("SELECT ?year", "SELECT ?document ?start ?s ?year")
+            keyed = Q.run(store, text[:text.index("ORDER BY")], {"year": year}).rows  # unsorted, with the keys
+            keyed.sort(key=lambda r: (int(r["year"]), str(r["document"]), int(r["start"]), str(r["s"])))
+            assert [{k: r[k] for k in got[0]} for r in keyed] == got[1]
+            key = lambda row: tuple(sorted((k, str(v)) for k, v in row.items()))  # noqa: E731
+            assert sorted(map(key, got[1])) == sorted(map(key, old[1]))
+            moved += got[1] != old[1]
+            if corpus == "seed":
+                want = Q.run(graph, Q.canned("targets-by-year"), {"year": year})
+                assert got == (want.vars, want.rows), year
+    assert moved  # two documents of a year whose targets' offsets interleave: a new order
 
 
 def test_the_rewritten_goal_tree_gives_the_old_rows(monkeypatch, stores):

@@ -39,8 +39,8 @@ class CannedQuery:
 
 
 PARAM_TYPES = ("string", "integer", "decimal", "iri", "district", "year", "category", "facility-type")
-# partition: how the query may run in batches (kg.query.partition)
-_HEADER_KEY = re.compile(r"#\s*(title|description|param|example|partition):\s?(.*)$")
+# partition: how the query may run in batches, partition-on: only on a store on disk (kg.query.partition)
+_HEADER_KEY = re.compile(r"#\s*(title|description|param|example|partition|partition-on):\s?(.*)$")
 _PARAM_SPEC = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>[a-z-]+)\))?\s*"
                          r"(?:=\s*(?P<default>\S+))?\s*(?:[-—:]\s*(?P<desc>.*))?$")
 
@@ -48,7 +48,8 @@ _PARAM_SPEC = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>[a-z
 def header_fields(text: str) -> dict[str, list[str]]:
     """The `# key: value` lines of a query's leading comment block, by key, each with the comment lines that
     continue it (kg.query.partition reads its `partition` lines from here too)."""
-    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": [], "partition": []}
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": [], "partition": [],
+                                    "partition-on": []}
     last = None
     for line in text.splitlines():
         stripped = line.strip()

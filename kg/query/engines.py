@@ -80,10 +80,10 @@ def union_needed(store: Any) -> bool:
     `kg query` caches hold data and ontology in the default graph (kg.store.add_ontology); a store made by an
     older kg (the ontology in a named graph), or from TriG or N-Quads, is read as the union. (oxigraph honours
     a query's FROM only without the union; kg.query refuses FROM and FROM NAMED, so only speed changes.)"""
-    return next(iter(store.named_graphs()), None) is not None or not _on_disk(store)
+    return next(iter(store.named_graphs()), None) is not None or not on_disk(store)
 
 
-def _on_disk(store: Any) -> bool:
+def on_disk(store: Any) -> bool:
     """Whether a pyoxigraph Store keeps its data on disk, asked of the store without side effects (~10 µs): a
     backup into a directory that cannot be made (under os.devnull) fails at once, with RuntimeError in memory
     (nothing to back up) and OSError on disk (no such directory). Only speed depends on the answer."""
