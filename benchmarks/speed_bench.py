@@ -99,13 +99,13 @@ def query(args) -> None:
           f"{start['a_cpu']:.2f} s CPU | `python -c pass`: {start['b_wall']:.2f} s wall | |")
 
 
-def first_last(cmd: list[str], env: dict) -> dict:
-    """One run of `cmd`, its standard output read as it comes: seconds to its first byte and to its end, CPU
-    seconds (user + system of the process and its children), bytes, exit code."""
+def first_last(cmd: list[str], env: dict, cwd: Path = ROOT) -> dict:
+    """One run of `cmd` in `cwd`, its standard output read as it comes: seconds to its first byte and to its
+    end, CPU seconds (user + system of the process and its children), bytes, exit code."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=err)
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=err)
         first, size = None, 0
         while chunk := os.read(proc.stdout.fileno(), 1 << 16):
             if first is None:
@@ -127,15 +127,17 @@ def stream(args) -> None:
         cmd = cmd[1:]
     if cmd and cmd[0] == "kg":
         cmd = [PY, "-m", "kg", *cmd[1:]]
-    envs = {"before": {**os.environ, "PYTHONPATH": str(Path(args.before).resolve())}, "after": ENV}
+    other = Path(args.before).resolve()
+    # each side runs in its own checkout: `python -m` puts the working directory first on the path
+    envs = {"before": ({**os.environ, "PYTHONPATH": str(other)}, other), "after": (ENV, ROOT)}
     for _ in range(args.warmup):  # page cache, .pyc, kg's caches
         for side in envs:
-            first_last(cmd, envs[side])
+            first_last(cmd, *envs[side])
     runs: dict[str, list[dict]] = {"before": [], "after": []}
     loads = [load()]
     for i in range(args.runs):
         for side in envs:
-            r = first_last(cmd, envs[side])
+            r = first_last(cmd, *envs[side])
             runs[side].append(r)
             print(f"{side} {i}: first byte {fmt_s(r['first'])}, last byte {fmt_s(r['last'])}, CPU "
                   f"{fmt_s(r['cpu'])}, {r['bytes']:,} bytes, exit {r['code']} {' '.join(r['error'])}",
