@@ -74,7 +74,7 @@ def test_rows_come_from_the_child_in_batches(monkeypatch, graph_files):
 
 def _stalling(monkeypatch, rows: int, then: str) -> None:
     """The oxigraph engine (in the forked child as well) gives `rows` rows of a SELECT, then hangs
-    (`then="hang"`) or fails (`then="fail"`)."""
+    (`then="hang"`), fails (`then="fail"`) or ends its process (`then="die"`, in the child only)."""
     execute = engines.OxigraphEngine.execute
 
     def stalling(self, parsed):
@@ -87,6 +87,9 @@ def _stalling(monkeypatch, rows: int, then: str) -> None:
             yield from head[1:]
             if then == "hang":
                 time.sleep(3600)
+            if then == "die":
+                time.sleep(0.5)  # the rows so far have left (the sender sends within 50 ms)
+                os._exit(3)
             raise Q.QueryError("the engine broke down part-way")
 
         return Q.QueryResult("select", vars=real.vars, rows=head[:1], stream=stream())
@@ -169,6 +172,14 @@ def test_an_error_mid_stream_keeps_the_rows_and_its_exit_code(runner, monkeypatc
     assert res.exit_code == 1
     assert "the engine broke down part-way" in res.stderr and "incomplete" in res.stderr
     assert res.stdout.count("\n") == 3  # header and two rows
+
+
+def test_a_query_process_that_dies_part_way_is_an_error(runner, monkeypatch, graph_files):
+    _stalling(monkeypatch, 2, "die")
+    res = runner.invoke(cli, ["query", MEASURES, "--graph", str(graph_files["seed"]), "--format", "csv"])
+    assert res.exit_code == 1
+    assert "the query process died (exit code 3)" in res.stderr and "incomplete" in res.stderr
+    assert res.stdout_bytes.count(b"\r\n") == 3  # header and two rows
 
 
 def test_output_file_is_whole_or_absent_on_timeout(runner, monkeypatch, graph_files, tmp_path):

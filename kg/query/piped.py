@@ -109,9 +109,10 @@ class PipedRows:
         try:
             message = self._conn.recv()
         except EOFError:
+            proc = self._proc
             self.close()
             raise QueryError(f"{self._what} failed: the query process died "
-                             f"(exit code {self._proc.exitcode})") from None
+                             f"(exit code {proc.exitcode})") from None
         if message[0] == "error":
             self.close()
             raise child_error(message[1], self._what)
