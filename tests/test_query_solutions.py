@@ -89,3 +89,14 @@ def test_kg_query_run_streams_a_large_answer_in_order(store):
     rows = list(res)
     assert len(rows) == ROWS and rows[0]["s"] < rows[-1]["s"]
     assert [str(r["s"]) for r in rows] == sorted(str(r["s"]) for r in rows)
+
+
+def test_writers_still_running_at_exit_are_stopped_before_the_interpreter_goes(store):
+    """`kg query … | head -1`: the reader is gone with the writer mid-answer. The exit hook stops and waits for
+    it: a Rust thread calling back into a shut-down interpreter panics with a message on stderr."""
+    _, first, rest = S.select(lambda: store.query(QUERY, prefixes=QUERY_PREFIXES))
+    assert first is not None and next(rest)
+    assert _settle(lambda: any(t.is_alive() for t in _producers()))
+    S._stop_at_exit()  # what atexit runs
+    assert not any(t.is_alive() for t in _producers()), "a writer outlived the exit hook"
+

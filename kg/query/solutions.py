@@ -11,8 +11,10 @@ converts the rows. Terms repeat (units, goals, categories): each distinct one is
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,6 +23,7 @@ from .terms import from_oxigraph, from_tsv
 
 CHUNKS = 64  # 8 kB chunks the writer may run ahead of the reader: about 0.5 MB
 _POLL = 0.1  # s between checks of whether the reader has gone
+EXIT_WAIT = 5.0  # s the interpreter's exit waits for writers still running (see _stop_at_exit)
 
 
 class _Cancelled(Exception):
@@ -61,6 +64,7 @@ class _Producer(threading.Thread):
         self.run_query = run_query
         self.queue: queue.Queue = queue.Queue(CHUNKS)
         self.cancelled = threading.Event()
+        _running.add(self)
 
     def run(self) -> None:
         import pyoxigraph as ox
@@ -162,6 +166,22 @@ class _Rest:
 
     def __del__(self) -> None:
         self._producer.cancel()
+
+
+_running: weakref.WeakSet[_Producer] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    """Stop the writers still running when the interpreter exits (`kg query … | head`: the reader went away
+    mid-answer). A writer is in oxigraph's Rust code most of the time, and a Rust thread that calls back into
+    Python after the interpreter has shut down panics, with a message on stderr: so each is told to stop (it
+    does at its next 8 kB chunk) and waited for, a few seconds at most, before the interpreter goes."""
+    producers = [p for p in list(_running) if p.is_alive()]
+    for producer in producers:
+        producer.cancel()
+    for producer in producers:
+        producer.join(EXIT_WAIT)
 
 
 class _Terms(dict):
