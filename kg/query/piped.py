@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -97,6 +98,7 @@ class PipedRows:
 
     def __init__(self, proc: Any, conn: Any, timeout: float, what: str):
         self._proc, self._conn, self._timeout, self._what = proc, conn, timeout, what
+        self._owner = os.getpid()  # a copy of this object in another forked child must not stop our child
         self._deadline = time.monotonic() + timeout
         self._batch: Iterator[dict] = iter(())
         self._ended = False
@@ -163,7 +165,7 @@ class PipedRows:
     def close(self) -> None:
         """Stop the child (if still running) and release the pipe; rows not read are dropped."""
         proc, self._proc = getattr(self, "_proc", None), None
-        if proc is None:
+        if proc is None or self._owner != os.getpid():
             return
         self._ended = True
         if proc.is_alive():
