@@ -56,6 +56,10 @@ def test_the_binding_reaches_a_grouped_sub_query_and_the_one_inside_it():
     "SELECT * WHERE { GRAPH ?g { SELECT ?o ?x WHERE { ?o ex:type ?x } } VALUES ?x { <T> } }",
     # LIMIT / OFFSET pick rows before the binding would
     "SELECT * WHERE { { SELECT ?o ?x WHERE { ?o ex:type ?x } ORDER BY ?o LIMIT 2 } VALUES ?x { <T> } }",
+    # in a group under OPTIONAL or MINUS, or a branch of a UNION
+    "SELECT * WHERE { ?o ex:n ?n OPTIONAL { { SELECT ?o ?x WHERE { ?o ex:type ?x } } } VALUES ?x { <T> } }",
+    "SELECT * WHERE { ?o ex:n ?n MINUS { { SELECT ?o ?x WHERE { ?o ex:type ?x } } } VALUES ?x { <T> } }",
+    "SELECT * WHERE { { { SELECT ?o ?x WHERE { ?o ex:type ?x } } } UNION { ?o ex:tag ?x } VALUES ?x { <T> } }",
     # not projected, or projected as an expression's name
     "SELECT * WHERE { { SELECT ?o WHERE { ?o ex:type ?x } } VALUES ?x { <T> } }",
     "SELECT * WHERE { { SELECT ?o (?y AS ?x) WHERE { ?o ex:type ?y } } VALUES ?x { <T> } }",
@@ -80,6 +84,9 @@ def _store(turtle: str):
     # grouped on the bound variable, which a triple pattern always binds: rewritten
     "SELECT ?x ?s WHERE { { SELECT ?x (SUM(?n) AS ?s) WHERE { ?o ex:type ?x ; ex:n ?n } GROUP BY ?x } "
     "VALUES ?x { <T> } }",
+    # … inside a plain group joined in the WHERE group (a partition's listing: its pattern is such a group)
+    "SELECT ?x ?s ?o2 WHERE { { { SELECT ?x (SUM(?n) AS ?s) WHERE { ?o ex:type ?x ; ex:n ?n } GROUP BY ?x } "
+    "OPTIONAL { ?o2 ex:tag ?x } } VALUES ?x { <T> } }",
     "SELECT ?x ?s ?c WHERE { { SELECT ?x (SUM(?n) AS ?s) (COUNT(?tag) AS ?c) WHERE { "
     "{ SELECT DISTINCT ?o ?x WHERE { ?o ex:type ?x } } ?o ex:n ?n OPTIONAL { ?o ex:tag ?tag FILTER(?tag = ?x) } "
     "} GROUP BY ?x } OPTIONAL { ?o2 ex:tag ?x } VALUES ?x { <T> } }",

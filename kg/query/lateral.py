@@ -129,7 +129,8 @@ _NOT_A_CONJUNCT = {"OPTIONAL", "MINUS", "EXISTS", "LATERAL", "UNION", "GRAPH", "
 
 def values_into_subqueries(text: str) -> str:
     """The query with the one-row VALUES blocks of its WHERE group (bound parameters) copied into the
-    sub-queries joined in that group that project the variable and always bind it, and on into theirs:
+    sub-queries joined in that group (or in a plain group joined there) that project the variable and always
+    bind it, and on into theirs:
     `VALUES ?x { t } { SELECT ?x … WHERE { B } GROUP BY ?x … }` → `… WHERE { VALUES ?x { t } { B } } …`.
 
     Same answers: a sub-query joined with the binding keeps only its rows with ?x = t, and those are the
@@ -237,6 +238,8 @@ def _push_values(text: str, body: list, heads: dict[str, str], edits: list) -> N
     for what, j, end in _conjuncts(body):
         sub = _subquery(body, j, end) if what == "subquery" else None
         if sub is None:
+            if what == "subquery" and body[j][0] == "open":  # a plain group joined here: on into its sub-queries
+                _push_values(text, body[j + 1:end - 1], heads, edits)
             continue
         projection, inner, k, body_end, modifiers = sub
         if any(t[0] == "word" and t[1].upper() in ("LIMIT", "OFFSET") for t in modifiers):
