@@ -102,6 +102,8 @@ def test_partitioned_rows_are_the_single_querys_rows(monkeypatch, stores, corpus
 @pytest.mark.parametrize("name, params, partitioned", [
     ("at-least", {"year": "2023"}, True),             # the year's node is the parameter: documents in batches
     ("unquantified-measures", {"year": "2023"}, True),
+    ("plan-vs-outcome", {"year": "2023"}, True),      # categories (of outcomes) in batches, one year in each
+    ("plan-vs-outcome", {"category": "gdp-growth"}, False),
     ("provenance-audit", {"year": "2023"}, True),     # documents in batches, one year in each
     ("goal-tree", {"year": "2023"}, True),            # the year (first key) is one value: documents in batches
     ("targets-by-district", {"district": "浑南区"}, False),
