@@ -5,8 +5,10 @@ the command quietly; -o FILE is whole or absent."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -199,6 +201,46 @@ def test_output_file_is_whole_or_absent_on_timeout(runner, monkeypatch, graph_fi
     assert target.read_bytes() == render(Q.run(Q.load_graph([graph_files["seed"]], engine="oxigraph"), MEASURES),
                                          "csv")
     assert os.listdir(target.parent) == ["m.csv"]
+
+
+ORPHAN = """
+import sys, time
+sys.path.insert(0, {root!r})
+import kg.query as Q
+from kg.query import engines
+execute = engines.OxigraphEngine.execute
+def hang(self, parsed):
+    real = execute(self, parsed)
+    def rows():
+        yield from list(real)[1:3]
+        time.sleep(3600)
+    return Q.QueryResult("select", vars=real.vars, rows=list(real)[:1], stream=rows())
+engines.OxigraphEngine.execute = hang
+graph = Q.load_graph([{graph!r}], engine="oxigraph")
+res = Q.run(graph, {query!r}, timeout=3600)
+print(res._stream._proc.pid, flush=True)
+time.sleep(3600)
+"""
+
+
+def test_a_parent_killed_takes_its_query_process_with_it(graph_files):
+    """`kill -9` of kg (or of whatever called kg.query.run with a timeout) ends the query's child too, instead
+    of leaving it to run, or to wait forever on a full pipe that it holds open itself."""
+    code = ORPHAN.format(root=str(paths.ROOT), graph=str(graph_files["seed"]), query=MEASURES)
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, cwd=paths.ROOT)
+    child = int(parent.stdout.readline())
+    try:
+        assert os.path.exists(f"/proc/{child}")
+        parent.kill()
+        parent.wait()
+        for _ in range(200):  # reaped by init once killed; allow a loaded machine some time
+            if not os.path.exists(f"/proc/{child}"):
+                break
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{child}")
+    finally:
+        with contextlib.suppress(OSError):  # a failing run leaves nothing behind either
+            os.kill(child, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("timeout", ["30", "0"])

@@ -74,7 +74,7 @@ def run_piped(fn: Callable[[], QueryResult], timeout: float, what: str = "the qu
     QueryTimeout or QueryError). Other kinds of result come back whole."""
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(fn, send), daemon=True)
+    proc = ctx.Process(target=_child, args=(fn, send, recv, os.getpid()), daemon=True)
     proc.start()
     send.close()
     piped = PipedRows(proc, recv, timeout, what)
@@ -177,8 +177,25 @@ class PipedRows:
         self.close()
 
 
-def _child(fn: Callable[[], QueryResult], conn: Any) -> None:
+def orphan_guard(parents_end: Any, parent: int) -> None:
+    """First thing in a forked query process: close its copy of the parent's end of the pipe (else a parent
+    that is gone leaves the pipe a reader, and a send into a full pipe waits forever instead of failing), and
+    on Linux be killed with the parent (a parent killed by SIGKILL cannot stop its child itself)."""
+    parents_end.close()
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):  # pragma: no cover - not Linux: the closed pipe still ends us
+        pass
+    if os.getppid() != parent:  # the parent went before the line above took effect
+        os._exit(1)
+
+
+def _child(fn: Callable[[], QueryResult], conn: Any, parents_end: Any, parent: int) -> None:
     """In the child: run the query, send its rows in batches (or a result that is not a SELECT whole)."""
+    orphan_guard(parents_end, parent)
     try:
         result = fn()
         if result.kind != "select":
@@ -194,7 +211,7 @@ def _child(fn: Callable[[], QueryResult], conn: Any) -> None:
     pending = sender.pending
     try:
         for row in result.read_once():
-            if len(pending) >= PENDING and not sender.wait_for_room():
+            if sender.failed or len(pending) >= PENDING and not sender.wait_for_room():
                 return  # the parent has gone
             if not pending:
                 pending.append(row)

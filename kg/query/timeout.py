@@ -5,14 +5,16 @@ rdflib nor oxigraph can be interrupted in-thread. A query's rows come back in ba
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable
 from typing import Any
 
 from .errors import QueryError, QueryTimeout
-from .piped import child_error, error_payload, timeout_message
+from .piped import child_error, error_payload, orphan_guard, timeout_message
 
 
-def _child(fn: Callable[[], Any], conn) -> None:
+def _child(fn: Callable[[], Any], conn, parents_end, parent: int) -> None:
+    orphan_guard(parents_end, parent)
     try:
         payload = ("ok", fn())
     except BaseException as e:  # noqa: BLE001 - everything must reach the parent
@@ -29,7 +31,7 @@ def call_with_timeout(fn: Callable[[], Any], timeout: float, what: str = "the qu
         return fn()
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(fn, send), daemon=True)
+    proc = ctx.Process(target=_child, args=(fn, send, recv, os.getpid()), daemon=True)
     proc.start()
     send.close()
     try:
