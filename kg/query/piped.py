@@ -71,7 +71,8 @@ def child_error(payload: tuple[str, int, str], what: str) -> KgError:
 def run_piped(fn: Callable[[], QueryResult], timeout: float, what: str = "the query") -> QueryResult:
     """`fn()` (a query returning a QueryResult) run in a forked child killed after `timeout` s; returns with
     the first batch of a SELECT's rows, the rest read as they come (iterating the result may then raise
-    QueryTimeout or QueryError). Other kinds of result come back whole."""
+    QueryTimeout or QueryError). Other kinds of result come back whole. On Linux the child dies with the
+    thread that called this (PR_SET_PDEATHSIG): read the rows before that thread ends."""
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(fn, send, recv, os.getpid()), daemon=True)
