@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 
 from kg import paths
+from kg.namespaces import SY
 from kg import query as Q
 from kg.query import partition as P
 from kg.records import load_records
@@ -260,3 +261,34 @@ def test_under_a_timeout_the_query_runs_in_partitions_too(monkeypatch, stores, t
     log.write_text("")
     assert Q.run(stores["synth"], query, timeout=60).rows == streamed
     assert batches > 1 and len(log.read_text()) == batches
+
+
+def test_a_small_graph_runs_whole_unless_kg_partition_asks(monkeypatch, ntriples, stores):
+    """Fewer than SMALL_DOCUMENTS documents (the seeds) run whole by default, as many (the same graph with
+    more documents) run in batches, the same rows; KG_PARTITION set partitions the small graph too."""
+    import pyoxigraph as ox
+
+    from kg.query import engines
+    from kg.store import add_ontology
+
+    query = Q.canned("provenance-audit")
+
+    def partitioned(store) -> bool:
+        bound_text, bound = Q.bind_params(store, query.text, None, query.params)
+        return P.run_partitioned(engines.OxigraphEngine(store), query.text, bound_text, bound) is not None
+
+    monkeypatch.delenv("KG_PARTITION", raising=False)
+    small = stores["seed"]
+    documents = len(Q.run(small, "SELECT ?d WHERE { ?d a sy:Document }").rows)
+    assert 0 < documents < P.SMALL_DOCUMENTS
+    assert not partitioned(small)
+    big = ox.Store()
+    big.load(ntriples["seed"], format=ox.RdfFormat.N_TRIPLES)
+    add_ontology(big)
+    for i in range(P.SMALL_DOCUMENTS - documents):  # documents without statements: the same rows
+        big.add(ox.Quad(ox.NamedNode(f"https://example.org/document/{i}"), ox.NamedNode(str(RDF.type)),
+                        ox.NamedNode(str(SY.Document))))
+    assert partitioned(big)
+    assert Q.run(big, query).rows == Q.run(small, query).rows
+    monkeypatch.setenv("KG_PARTITION", "2")
+    assert partitioned(small)
