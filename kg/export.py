@@ -87,13 +87,15 @@ def serialize_ntriples(nt: bytes, fmt: str, base: str) -> bytes | None:
     return writer(nt, base) if writer else None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to path so that readers see either the old file or the whole new one."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write bytes (or pieces of them, as they come) to path so that readers see either the old file or the
+    whole new one."""
     commit_files([(path, data)])
 
 
-def commit_files(files: Iterable[tuple[Path, bytes]]) -> None:
-    """Stage every file beside its target, fsync, then rename all into place; clean up on any error."""
+def commit_files(files: Iterable[tuple[Path, bytes | Iterable[bytes]]]) -> None:
+    """Stage every file beside its target, fsync, then rename all into place; clean up on any error (also one
+    raised by an iterable of pieces part-way: a query's timeout)."""
     staged: list[tuple[Path, Path]] = []
     current, replaced = None, 0
     try:
@@ -104,7 +106,8 @@ def commit_files(files: Iterable[tuple[Path, bytes]]) -> None:
             staged.append((Path(tmp), path))
             os.chmod(tmp, 0o644)  # mkstemp makes 0600; exports are meant to be read by everyone
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for piece in (data,) if isinstance(data, bytes | bytearray | memoryview) else data:
+                    fh.write(piece)
                 fh.flush()
                 os.fsync(fh.fileno())
         for tmp, path in staged:

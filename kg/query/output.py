@@ -14,9 +14,6 @@ thread) is stopped when writing stops, also when the reader went away (a broken 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -53,33 +50,13 @@ def _pieces(result: QueryResult, fmt: str, width: int | None):
 
 
 def _write_file(result: QueryResult, fmt: str, path: Path, width: int | None) -> None:
-    """The pieces into a temporary file beside `path` (same file system), then renamed over it."""
-    from ..export import _remove_stale_temp_files
+    """The pieces into a temporary file beside `path` (same file system), renamed over it at the end
+    (kg.export.write_atomic: its messages, and no temporary file left on an error or a timeout)."""
+    from ..export import write_atomic
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        result.close()
-        raise KgError(f"cannot write {path}: {e.strerror or e}; nothing was changed") from None
     pieces = _pieces(result, fmt, width)
     try:
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a result file is meant to be read like any other
-        with os.fdopen(fd, "wb") as fh:
-            for piece in pieces:
-                fh.write(piece)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise KgError(f"cannot write {path}: {e.strerror or e}; nothing was changed") from None
-    except BaseException:  # a timeout, an engine error, Ctrl-C: no temp file stays behind either
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        write_atomic(path, pieces)
     finally:
         pieces.close()
         result.close()
-    _remove_stale_temp_files([path])
