@@ -68,14 +68,15 @@ def child_error(payload: tuple[str, int, str], what: str) -> KgError:
     return err
 
 
-def run_piped(fn: Callable[[], QueryResult], timeout: float, what: str = "the query") -> QueryResult:
+def run_piped(fn: Callable[[], Any], timeout: float, what: str = "the query", rows: bool = True) -> Any:
     """`fn()` (a query returning a QueryResult) run in a forked child killed after `timeout` s; returns with
     the first batch of a SELECT's rows, the rest read as they come (iterating the result may then raise
-    QueryTimeout or QueryError). Other kinds of result come back whole. On Linux the child dies with the
-    thread that called this (PR_SET_PDEATHSIG): read the rows before that thread ends."""
+    QueryTimeout or QueryError). Other kinds of result, and any result with `rows=False` (then `fn` may return
+    anything picklable), come back whole. On Linux the child dies with the thread that called this
+    (PR_SET_PDEATHSIG): read the rows before that thread ends."""
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(fn, send, recv, os.getpid()), daemon=True)
+    proc = ctx.Process(target=_child, args=(fn, send, recv, os.getpid(), rows), daemon=True)
     proc.start()
     send.close()
     piped = PipedRows(proc, recv, timeout, what)
@@ -194,12 +195,12 @@ def orphan_guard(parents_end: Any, parent: int) -> None:
         os._exit(1)
 
 
-def _child(fn: Callable[[], QueryResult], conn: Any, parents_end: Any, parent: int) -> None:
+def _child(fn: Callable[[], Any], conn: Any, parents_end: Any, parent: int, rows: bool) -> None:
     """In the child: run the query, send its rows in batches (or a result that is not a SELECT whole)."""
     orphan_guard(parents_end, parent)
     try:
         result = fn()
-        if result.kind != "select":
+        if not rows or result.kind != "select":
             conn.send(("whole", result))
             return
         conn.send(("head", result.vars))
